@@ -1,0 +1,3 @@
+from handhabit.cli import main
+
+main()

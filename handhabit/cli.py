@@ -1,0 +1,323 @@
+"""The `handhabit` command: parses what a person typed, calls the core and the store, prints.
+
+User mistakes end in one line on stderr starting with "handhabit: " and exit status 2; runtime
+failures (database, file system) in one such line and exit status 1. No tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import sys
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
+
+import click
+
+from handhabit import __version__, habits
+from handhabit.clock import utc_now, zone
+from handhabit.config import Config, ConfigError, Habit, Reminder, load
+from handhabit.paths import default_config_path, default_db_path
+from handhabit.records import Session
+from handhabit.schedule import upcoming, wall_instant
+from handhabit.store import Store
+from handhabit.timeinput import parse_date, parse_instant
+from handhabit.units import format_duration, weekday_names
+
+USAGE, FAILURE = 2, 1
+
+
+class Failure(click.ClickException):
+    """One line, `handhabit: ...`; exit 2 for what the person can fix in the command or config."""
+
+    def __init__(self, message: str, exit_code: int = USAGE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        for line in self.message.splitlines():
+            click.echo(f"handhabit: {line}", err=True)
+
+
+@dataclass
+class App:
+    """What every command shares; config and store load on first use so `--help` stays instant."""
+
+    config_path: Path
+    db_path: Path
+    verbose: bool
+
+    @cached_property
+    def config(self) -> Config:
+        try:
+            return load(self.config_path)
+        except ConfigError as exc:
+            raise Failure(str(exc)) from None
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return zone(self.config.general)
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(self.db_path)
+
+    def today(self, now: datetime) -> date:
+        return habits.logical_date(now, self.zone, self.config.general.day_starts_at)
+
+    def habit(self, habit_id: str | None) -> Habit:
+        known = [h.id for h in self.config.habits]
+        if habit_id is None:
+            if len(known) == 1:
+                return self.config.habits[0]
+            raise Failure(f"name the habit: one of {', '.join(known)}")
+        if habit_id not in known:
+            raise Failure(f'no habit "{habit_id}" in the config (known: {", ".join(known)})')
+        return self.config.habit(habit_id)
+
+    def report(self, habit: Habit, today: date, week_of: date) -> habits.HabitReport:
+        return habits.report(
+            habit, self.store.sessions(habit.id), self.store.excuses(), today=today, week_of=week_of,
+            week_starts_on=self.config.general.week_starts_on,
+            routine_minutes=self.config.routine(habit.routine).minutes,
+        )
+
+
+def local(instant: datetime, zone: ZoneInfo) -> str:
+    return instant.astimezone(zone).strftime("%a %Y-%m-%d %H:%M")
+
+
+def streak_words(report: habits.HabitReport) -> str:
+    unit = report.unit + ("" if report.current_streak == 1 else "s")
+    return f"streak {report.current_streak} {unit}"
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              envvar="HANDHABIT_CONFIG", help="Config file [env HANDHABIT_CONFIG; default: XDG config dir].")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+              envvar="HANDHABIT_DB", help="Database file [env HANDHABIT_DB; default: XDG data dir].")
+@click.option("-v", "--verbose", is_flag=True, help="More detail in the log.")
+@click.version_option(__version__, prog_name="handhabit")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, db_path: Path | None, verbose: bool) -> None:
+    """Hand-care reminders at work breaks and at bedtime, with a record and streaks.
+
+    Start with `handhabit check` to see the schedule, `handhabit run` to get reminders
+    and `handhabit done` after each session.
+    """
+    ctx.obj = App(config_path or default_config_path(), db_path or default_db_path(), verbose)
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+@cli.command()
+@click.pass_obj
+def run(app: App) -> None:
+    """Run the reminder daemon in the foreground (what the user service starts)."""
+    logging.basicConfig(
+        level=logging.DEBUG if app.verbose else logging.INFO, stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("apscheduler").setLevel(logging.INFO if app.verbose else logging.WARNING)
+    from handhabit.daemon import Daemon
+    from handhabit.notify import choose
+
+    config = app.config
+    log = logging.getLogger("handhabit")
+    log.info("config: %s", config.source or "built-in default (no config file at %s)" % app.config_path)
+    log.info("database: %s", app.db_path)
+    Daemon(config, app.store, choose(config.notify.backend), app.zone).run()
+
+
+@cli.command()
+@click.pass_obj
+def check(app: App) -> None:
+    """Validate the config and show the habits, reminders and next fire times."""
+    config, tz = app.config, app.zone
+    if config.source is None:
+        click.echo(f"No config file at {app.config_path}: using the built-in default "
+                   "(`handhabit init` writes it there to edit).")
+    else:
+        click.echo(f"Config {config.source} is valid.")
+    general = config.general
+    click.echo(f"Time zone {tz.key}; the day starts at {general.day_starts_at:%H:%M}; "
+               f"weeks start on {habits_weekday(general.week_starts_on)}.")
+    click.echo("\nHabits:")
+    for habit in config.habits:
+        routine = config.routine(habit.routine)
+        click.echo(f"  {habit.id}: {habit.name}, {target_words(habit)}, {weekday_names(habit.days)}; "
+                   f"routine {routine.id} ({routine.minutes:g} min)")
+    click.echo("\nReminders:")
+    now = utc_now()
+    for reminder in config.reminders:
+        click.echo(f"  {reminder.id} ({reminder.habit}): {reminder_words(reminder)}")
+        times = upcoming(reminder, tz, now, 5)
+        click.echo("    next: " + (", ".join(local(t, tz) for t in times) or "never (no due days)"))
+    if not config.reminders:
+        click.echo("  none: add [[reminders]] to be reminded")
+
+
+def habits_weekday(index: int) -> str:
+    return ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[index]
+
+
+def target_words(habit: Habit) -> str:
+    target = habit.target
+    amount = f"{target.sessions} session{'s' if target.sessions != 1 else ''}" if target.sessions is not None \
+        else f"{target.minutes:g} min"
+    return f"{amount} a {target.per}"
+
+
+def reminder_words(reminder: Reminder) -> str:
+    days = weekday_names(reminder.days)
+    if reminder.every and reminder.between:
+        start, end = reminder.between
+        when = f"every {format_duration(reminder.every)} between {start:%H:%M} and {end:%H:%M}, {days}"
+    else:
+        when = "at " + ", ".join(f"{t:%H:%M}" for t in reminder.at) + f", {days}"
+    extras = [f"late by up to {format_duration(reminder.grace)} after sleep"]
+    if reminder.skip_if_met:
+        extras.insert(0, "not once the target is met")
+    return f"{when}; {'; '.join(extras)}"
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@click.pass_obj
+def init(app: App, force: bool) -> None:
+    """Write the example config to the config path, to edit."""
+    from handhabit.defaults import example_toml
+
+    path = app.config_path
+    if path.exists() and not force:
+        raise Failure(f"{path} already exists (use --force to overwrite it)", FAILURE)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(example_toml(), encoding="utf-8")
+    except OSError as exc:
+        raise Failure(f"cannot write {path}: {exc.strerror or exc}", FAILURE) from None
+    click.echo(f"Wrote {path}. Edit it, then `handhabit check`.")
+
+
+def when_recorded(app: App, now: datetime, at_text: str | None, date_text: str | None) -> tuple[datetime, bool]:
+    """The session's instant, and whether it is a backfill of an earlier moment."""
+    if at_text and date_text:
+        raise Failure("give --at or --date, not both")
+    today = app.today(now)
+    try:
+        if at_text:
+            at = parse_instant(at_text, app.zone)
+            if at > now:
+                raise Failure(f"--at {at_text} is in the future")
+            return at, True
+        if date_text:
+            day = parse_date(date_text, today)
+            if day > today:
+                raise Failure(f"--date {date_text} is in the future (today is {today})")
+            if day == today:
+                return now, False
+            return wall_instant(day, max(time(12), app.config.general.day_starts_at), app.zone), True
+    except ValueError as exc:
+        raise Failure(str(exc)) from None
+    return now, False
+
+
+@cli.command()
+@click.argument("habit", required=False)
+@click.option("--minutes", type=click.FloatRange(min=0, min_open=True, max=24 * 60),
+              help="How long it took (default: the length of the habit's routine).")
+@click.option("--at", "at_text", metavar="TIME", help="When it was done, e.g. 2025-03-11T21:00.")
+@click.option("--date", "date_text", metavar="DATE", help="The day it counts for: YYYY-MM-DD or yesterday.")
+@click.option("--note", help="A few words to keep with the session.")
+@click.pass_obj
+def done(app: App, habit: str | None, minutes: float | None, at_text: str | None,
+         date_text: str | None, note: str | None) -> None:
+    """Record a session of HABIT (may be left out when the config has one habit)."""
+    chosen = app.habit(habit)
+    now = utc_now()
+    at, backfill = when_recorded(app, now, at_text, date_text)
+    day = app.today(at)
+    session = Session(
+        id=str(uuid.uuid4()), habit=chosen.id, at_utc=at, tz=app.zone.key, logical_date=day, minutes=minutes,
+        source="backfill" if backfill else "cli", note=note, recorded_utc=now,
+    )
+    app.store.add_session(session)
+    click.echo(f"Recorded {chosen.name} at {local(at, app.zone)} (counts for {day:%a %Y-%m-%d}).")
+    print_standing(app, chosen, now)
+
+
+def print_standing(app: App, habit: Habit, now: datetime) -> None:
+    today = app.today(now)
+    general = app.config.general
+    progress = habits.progress(
+        habit, app.store.sessions(habit.id, since=today - timedelta(days=7)), app.store.excuses(), today=today,
+        week_starts_on=general.week_starts_on, routine_minutes=app.config.routine(habit.routine).minutes,
+    )
+    click.echo(f"{habit.name}: {progress.text} · {streak_words(app.report(habit, today, today))}")
+
+
+@cli.command()
+@click.pass_obj
+def undo(app: App) -> None:
+    """Undo the most recently recorded session (again for the one before)."""
+    session = app.store.undo_last(utc_now())
+    if session is None:
+        raise Failure("nothing to undo", FAILURE)
+    name = next((h.name for h in app.config.habits if h.id == session.habit), session.habit)
+    click.echo(f"Undid {name} at {local(session.at_utc, app.zone)} (counted for {session.logical_date}).")
+    if any(h.id == session.habit for h in app.config.habits):
+        print_standing(app, app.config.habit(session.habit), utc_now())
+
+
+@cli.command()
+@click.argument("habit", required=False)
+@click.option("--week", "week_text", metavar="DATE", help="Show the week holding DATE (default: this week).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_obj
+def streak(app: App, habit: str | None, week_text: str | None, as_json: bool) -> None:
+    """The week's summary: sessions per day, streaks and habit strength."""
+    from handhabit import report
+
+    chosen = [app.habit(habit)] if habit else list(app.config.habits)
+    today = app.today(utc_now())
+    try:
+        week_of = parse_date(week_text, today) if week_text else today
+    except ValueError as exc:
+        raise Failure(str(exc)) from None
+    start = habits.week_start(week_of, app.config.general.week_starts_on)
+    reports = [app.report(h, today, week_of) for h in chosen]
+    if as_json:
+        click.echo(json.dumps(report.streak_json(today, start, reports), indent=2))
+        return
+    from rich.console import Console
+
+    Console().print(report.streak_table(today, start, reports))
+
+
+def main() -> NoReturn:
+    """Entry point: click's multi-line usage errors become the one line the CLI contract asks for."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "handhabit"
+        click.echo(f"handhabit: {exc.format_message()} (see `{command} --help`)", err=True)
+        sys.exit(USAGE)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except sqlite3.Error as exc:
+        click.echo(f"handhabit: database error: {exc} (is the file at --db a handhabit database?)", err=True)
+        sys.exit(FAILURE)
+    except OSError as exc:
+        click.echo(f"handhabit: {exc}", err=True)
+        sys.exit(FAILURE)
+    sys.exit(0)

@@ -1,0 +1,372 @@
+"""Habit maths (habits.md): logical days, credit, streaks and the Loop strength score.
+
+Everything here is pure so the daemon, the CLI and the tests agree on one answer: "now" and "today"
+are always parameters, records come in as plain iterables and nothing is stored. Streaks and scores are
+recomputed from the whole history on every call, so the loops work on `date.toordinal()` integers and a
+per-day dict instead of date objects to keep ten years of history cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from handhabit.config import Habit, Target
+from handhabit.records import Excuse, Session
+
+__all__ = ["DayReport", "HabitReport", "Progress", "logical_date", "progress", "report", "week_start"]
+
+HALF_LIFE_DAYS = 13
+# Sums of float minutes (e.g. 3.3 + 3.3 + 3.4) may land a hair under a whole target.
+_EPSILON = 1e-9
+
+
+def logical_date(at: dt.datetime, zone: ZoneInfo, day_starts_at: dt.time) -> dt.date:
+    """Subtracting the day start from the *wall clock* (not from the instant) keeps the boundary at the
+    same local time on 23- and 25-hour DST days."""
+    if at.tzinfo is None:
+        raise ValueError("logical_date needs a timezone-aware datetime")
+    wall = at.astimezone(zone).replace(tzinfo=None)
+    offset = dt.timedelta(
+        hours=day_starts_at.hour,
+        minutes=day_starts_at.minute,
+        seconds=day_starts_at.second,
+        microseconds=day_starts_at.microsecond,
+    )
+    return (wall - offset).date()
+
+
+def week_start(day: dt.date, week_starts_on: int) -> dt.date:
+    """The first day of the calendar week holding `day`; weekly targets and the summary share it."""
+    return day - dt.timedelta(days=(day.weekday() - week_starts_on) % 7)
+
+
+@dataclass(frozen=True)
+class DayReport:
+    """One day of the shown week. For weekly targets `credit`/`met` are the week's so far."""
+
+    date: dt.date
+    due: bool
+    excused: bool
+    sessions: int
+    minutes: float
+    credit: float
+    met: bool
+
+
+@dataclass(frozen=True)
+class HabitReport:
+    """Streaks and score cover the whole history up to today; the totals and `days` the shown week."""
+
+    habit: Habit
+    unit: str  # "day" | "week"
+    current_streak: int
+    best_streak: int
+    score: float
+    week_sessions: int
+    week_minutes: float
+    last_week_sessions: int
+    last_week_minutes: float
+    days: tuple[DayReport, ...]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Today's (or this week's) standing, for `skip_if_met` and the line printed after `done`.
+
+    `met` is what a reminder obeys, so it is also true on excused and not-due days even though `done`
+    may be below `required` there.
+    """
+
+    done: float
+    required: float
+    met: bool
+    per: str = "day"  # "day" | "week"
+    counts: str = "sessions"  # "sessions" | "minutes"
+    due: bool = True
+    excused: bool = False
+
+    @property
+    def text(self) -> str:
+        amount = f"{_fmt(self.done, floor=True)} of {_fmt(self.required)}"
+        if self.counts == "minutes":
+            amount += " min"
+        text = f"{amount} this week" if self.per == "week" else f"{amount} today"
+        if self.excused:
+            text += " (excused)"
+        elif not self.due:
+            text += " (not due)"
+        return text
+
+
+def _fmt(value: float, *, floor: bool = False) -> str:
+    """Whole numbers without a decimal point; otherwise one decimal, rounded down for amounts done so
+    "10 of 10 min" is never shown while the target is still unmet."""
+    if abs(value - round(value)) < _EPSILON:
+        return str(round(value))
+    shown = math.floor(value * 10 + _EPSILON) / 10 if floor else round(value, 1)
+    return f"{shown:.1f}".removesuffix(".0")
+
+
+def _amount(target: Target) -> float:
+    if target.sessions is not None:
+        return float(target.sessions)
+    if target.minutes is not None:
+        return float(target.minutes)
+    raise ValueError("a target needs sessions or minutes")
+
+
+def _credit(done: float, required: float) -> float:
+    if required <= 0 or done >= required - _EPSILON:
+        return 1.0
+    return done / required
+
+
+Buckets = dict[int, tuple[int, float]]  # ordinal -> (sessions, minutes)
+
+
+def _bucket(habit: Habit, sessions: Iterable[Session], routine_minutes: float) -> Buckets:
+    """Group live sessions of this habit by their stored logical date (never recomputed: travel must not
+    move history). `math.fsum` makes the minute totals independent of the sessions' order."""
+    minutes: dict[int, list[float]] = {}
+    for s in sessions:
+        if s.habit != habit.id or s.deleted_utc is not None:
+            continue
+        day = minutes.setdefault(s.logical_date.toordinal(), [])
+        day.append(routine_minutes if s.minutes is None else s.minutes)
+    return {o: (len(ms), math.fsum(ms)) for o, ms in minutes.items()}
+
+
+def _excused(habit: Habit, excuses: Iterable[Excuse], lo: int, hi: int) -> set[int]:
+    """Excused ordinals, clipped to [lo, hi] so an open-ended excuse costs nothing."""
+    days: set[int] = set()
+    for e in excuses:
+        if e.habit not in ("*", habit.id):
+            continue
+        first = max(e.from_date.toordinal(), lo)
+        last = min(e.to_date.toordinal(), hi)
+        days.update(range(first, last + 1))
+    return days
+
+
+def _weekday(ordinal: int) -> int:
+    return (ordinal - 1) % 7  # ordinal 1 is Monday 0001-01-01
+
+
+def _done(target: Target, sessions: int, minutes: float) -> float:
+    return float(sessions) if target.sessions is not None else minutes
+
+
+class _Run:
+    """Streak and score state walked forward unit by unit."""
+
+    def __init__(self, m: float) -> None:
+        self.m = m
+        self.score = 0.0
+        self.current = 0
+        self.best = 0
+
+    def add(self, credit: float) -> None:
+        self.score = self.score * self.m + credit * (1 - self.m)
+        if credit >= 1:
+            self.current += 1
+            self.best = max(self.best, self.current)
+        else:
+            self.current = 0
+
+
+def report(
+    habit: Habit,
+    sessions: Iterable[Session],
+    excuses: Iterable[Excuse],
+    *,
+    today: dt.date,
+    week_of: dt.date,
+    week_starts_on: int,
+    routine_minutes: float,
+) -> HabitReport:
+    """The numbers behind `handhabit streak` for one habit, recomputed from the records."""
+    target = habit.target
+    amount = _amount(target)
+    buckets = _bucket(habit, sessions, routine_minutes)
+    today_o = today.toordinal()
+    shown_o = week_start(week_of, week_starts_on).toordinal()
+    start_o = min((o for o in buckets if o <= today_o), default=today_o)
+    if target.per == "week":
+        start_o = week_start(dt.date.fromordinal(start_o), week_starts_on).toordinal()
+        end_o = week_start(today, week_starts_on).toordinal() + 6
+    else:
+        end_o = today_o
+    excused = _excused(habit, excuses, min(start_o, shown_o - 7), max(end_o, shown_o + 6))
+    due = [wd in habit.days for wd in range(7)]
+
+    if target.per == "week":
+        run = _weekly_run(target, amount, buckets, excused, start_o, today, week_starts_on)
+        days = _week_days_weekly(target, amount, buckets, excused, due, shown_o)
+    else:
+        run = _daily_run(target, amount, buckets, excused, due, start_o, today_o)
+        days = _week_days_daily(target, amount, buckets, excused, due, shown_o)
+
+    def totals(first: int) -> tuple[int, float]:
+        week = [buckets[o] for o in range(first, first + 7) if o in buckets]
+        return sum(n for n, _ in week), math.fsum(m for _, m in week)
+
+    week_sessions, week_minutes = totals(shown_o)
+    last_sessions, last_minutes = totals(shown_o - 7)
+    return HabitReport(
+        habit=habit,
+        unit=target.per,
+        current_streak=run.current,
+        best_streak=run.best,
+        score=round(run.score, 6),
+        week_sessions=week_sessions,
+        week_minutes=week_minutes,
+        last_week_sessions=last_sessions,
+        last_week_minutes=last_minutes,
+        days=days,
+    )
+
+
+def _daily_run(
+    target: Target,
+    amount: float,
+    buckets: Buckets,
+    excused: set[int],
+    due: list[bool],
+    start_o: int,
+    today_o: int,
+) -> _Run:
+    run = _Run(0.5 ** (1 / HALF_LIFE_DAYS))
+    for o in range(start_o, today_o + 1):
+        if not due[_weekday(o)] or o in excused:
+            continue  # neutral: neither extends nor breaks, score unchanged
+        n, minutes = buckets.get(o, (0, 0.0))
+        credit = _credit(_done(target, n, minutes), amount)
+        if o == today_o and credit < 1:
+            break  # today is still open: it counts once met and never breaks the streak
+        run.add(credit)
+    return run
+
+
+def _week_required(amount: float, excused: set[int], first_o: int) -> float:
+    """A week with excused days asks proportionally less; 0 means the whole week is excused."""
+    free = sum(1 for o in range(first_o, first_o + 7) if o not in excused)
+    return float(math.ceil(amount * free / 7 - _EPSILON))
+
+
+def _week_done(target: Target, buckets: Buckets, first_o: int, stop_o: int) -> float:
+    """Sessions (or minutes) from the week's first day up to, not including, `stop_o`."""
+    return math.fsum(_done(target, *buckets[o]) for o in range(first_o, stop_o) if o in buckets)
+
+
+def _weekly_run(
+    target: Target,
+    amount: float,
+    buckets: Buckets,
+    excused: set[int],
+    start_o: int,
+    today: dt.date,
+    week_starts_on: int,
+) -> _Run:
+    run = _Run(0.5 ** (7 * math.sqrt(amount / 7) / HALF_LIFE_DAYS))
+    today_o = today.toordinal()
+    current_o = week_start(today, week_starts_on).toordinal()
+    for first in range(start_o, current_o + 1, 7):
+        required = _week_required(amount, excused, first)
+        if required == 0:
+            continue  # an all-excused week is neutral
+        done = _week_done(target, buckets, first, min(first + 7, today_o + 1))
+        credit = _credit(done, required)
+        if first == current_o and credit < 1:
+            break
+        run.add(credit)
+    return run
+
+
+def _week_days_daily(
+    target: Target,
+    amount: float,
+    buckets: Buckets,
+    excused: set[int],
+    due: list[bool],
+    first_o: int,
+) -> tuple[DayReport, ...]:
+    days = []
+    for o in range(first_o, first_o + 7):
+        n, minutes = buckets.get(o, (0, 0.0))
+        credit = _credit(_done(target, n, minutes), amount)
+        days.append(
+            DayReport(
+                date=dt.date.fromordinal(o),
+                due=due[_weekday(o)],
+                excused=o in excused,
+                sessions=n,
+                minutes=minutes,
+                credit=credit,
+                met=credit >= 1,
+            )
+        )
+    return tuple(days)
+
+
+def _week_days_weekly(
+    target: Target,
+    amount: float,
+    buckets: Buckets,
+    excused: set[int],
+    due: list[bool],
+    first_o: int,
+) -> tuple[DayReport, ...]:
+    required = _week_required(amount, excused, first_o)
+    days = []
+    done = 0.0
+    for o in range(first_o, first_o + 7):
+        n, minutes = buckets.get(o, (0, 0.0))
+        done += _done(target, n, minutes)
+        # An all-excused week is neutral: it shows as excused, never as met.
+        credit = _credit(done, required) if required > 0 else 0.0
+        days.append(
+            DayReport(
+                date=dt.date.fromordinal(o),
+                due=due[_weekday(o)],
+                excused=o in excused,
+                sessions=n,
+                minutes=minutes,
+                credit=credit,
+                met=credit >= 1,
+            )
+        )
+    return tuple(days)
+
+
+def progress(
+    habit: Habit,
+    sessions: Iterable[Session],
+    excuses: Iterable[Excuse],
+    *,
+    today: dt.date,
+    week_starts_on: int,
+    routine_minutes: float,
+) -> Progress:
+    """Whether a reminder is still needed today, and the "1 of 2 today" line that goes with it."""
+    target = habit.target
+    amount = _amount(target)
+    counts = "sessions" if target.sessions is not None else "minutes"
+    buckets = _bucket(habit, sessions, routine_minutes)
+    today_o = today.toordinal()
+    if target.per == "week":
+        first = week_start(today, week_starts_on).toordinal()
+        excused = _excused(habit, excuses, first, first + 6)
+        required = _week_required(amount, excused, first)
+        done = _week_done(target, buckets, first, today_o + 1)
+        is_excused = today_o in excused
+        met = is_excused or _credit(done, required) >= 1
+        return Progress(done, required, met, "week", counts, True, is_excused)
+    is_excused = bool(_excused(habit, excuses, today_o, today_o))
+    is_due = today.weekday() in habit.days
+    done = _done(target, *buckets.get(today_o, (0, 0.0)))
+    met = is_excused or not is_due or _credit(done, amount) >= 1
+    return Progress(done, amount, met, "day", counts, is_due, is_excused)

@@ -1,0 +1,60 @@
+"""Parsing of the small value types the config and the CLI share: durations, clock times, weekdays.
+
+Each parser raises ValueError with the hint a person needs to fix the value; callers add where it was.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_SHORTHANDS = {"daily": frozenset(range(7)), "weekdays": frozenset(range(5))}
+_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
+
+
+def parse_duration(text: str) -> timedelta:
+    match = _DURATION.fullmatch(text.strip())
+    if not text.strip() or match is None:
+        hint = f' (try "{text.strip()}m")' if text.strip().isdigit() else ' (e.g. "45s", "10m", "1h30m")'
+        raise ValueError(f'"{text}" is not a duration{hint}')
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    duration = timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    if not duration:
+        raise ValueError(f'"{text}" is zero (a duration must be longer than 0s)')
+    return duration
+
+
+def format_duration(duration: timedelta) -> str:
+    """The inverse of parse_duration, so messages echo durations as the person wrote them."""
+    total = int(duration.total_seconds())
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [f"{n}{unit}" for n, unit in ((hours, "h"), (minutes, "m"), (seconds, "s")) if n]
+    return "".join(parts) or "0s"
+
+
+def parse_clock(text: str) -> time:
+    match = _CLOCK.fullmatch(text.strip())
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ValueError(f'"{text}" is not a time of day (use "HH:MM", e.g. "09:00")')
+    return time(int(match[1]), int(match[2]))
+
+
+def parse_weekday(text: str) -> int:
+    name = text.strip().lower()
+    if name in WEEKDAYS:
+        return WEEKDAYS.index(name)
+    for index, short in enumerate(WEEKDAYS):
+        if len(name) > 3 and name.startswith(short):
+            raise ValueError(f'"{text}" is not a weekday (use "{short}")')
+    raise ValueError(f'"{text}" is not a weekday (use one of {", ".join(WEEKDAYS)})')
+
+
+def weekday_names(days: frozenset[int]) -> str:
+    if days == DAY_SHORTHANDS["daily"]:
+        return "daily"
+    if days == DAY_SHORTHANDS["weekdays"]:
+        return "weekdays"
+    return ", ".join(WEEKDAYS[d] for d in sorted(days))
