@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -13,7 +14,7 @@ from handhabit.habits import DayReport, HabitReport
 
 MET, PARTIAL, NONE, NOT_DUE, EXCUSED = "✓", "◐", "·", "\u2013", "⊘"  # en dash, escaped so it is not mistaken for "-"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # fixed: the table must not follow the locale
-LEGEND = f"{MET} met  {PARTIAL} partial  {NONE} not yet  {NOT_DUE} not due  {EXCUSED} excused"
+LEGEND = f"{MET} met  {PARTIAL} partial  {NONE} none  {NOT_DUE} not due  {EXCUSED} excused"
 
 
 def _day_json(day: DayReport) -> dict[str, object]:
@@ -52,13 +53,16 @@ def streak_json(today: dt.date, week_start: dt.date, reports: Sequence[HabitRepo
     }
 
 
-def day_mark(day: DayReport) -> str:
-    """Excused wins over met: an excused day counts for nothing, whatever was done on it."""
+def day_mark(day: DayReport, unit: str = "day") -> str:
+    """Excused wins over met: an excused day counts for nothing, whatever was done on it. For weekly
+    targets a day's credit is the week's so far, so only days with sessions get a credit mark: the row
+    then shows which days were done, turning from partial to met once the week is met."""
     if day.excused:
         return EXCUSED
-    if day.met:
+    counted = unit == "day" or day.sessions > 0
+    if counted and day.met:
         return MET
-    if day.credit > 0:
+    if counted and day.credit > 0:
         return PARTIAL
     if not day.due:
         return NOT_DUE
@@ -69,33 +73,37 @@ def _count(n: int, unit: str) -> str:
     return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
 
 
-def _amount(minutes: float) -> str:
-    return str(round(minutes)) if abs(minutes - round(minutes)) < 0.05 else f"{minutes:.1f}"
-
-
 def streak_table(today: dt.date, week_start: dt.date, reports: Sequence[HabitReport]) -> Table:
     """A row per habit, read at a glance: the week's marks, streaks, strength and week-on-week totals."""
     week_end = week_start + dt.timedelta(days=6)
-    table = Table(title=f"Week {week_start.isoformat()} to {week_end.isoformat()}", caption=LEGEND)
-    table.add_column("Habit")
+    table = Table(
+        title=f"Week {week_start.isoformat()} to {week_end.isoformat()}",
+        caption=LEGEND,
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 0),
+    )
+    table.add_column("Habit", min_width=10)
     for i in range(7):
         day = week_start + dt.timedelta(days=i)
-        header = f"{WEEKDAYS[day.weekday()]} {day.day}"
-        table.add_column(Text(header, style="bold") if day == today else header, justify="center")
-    table.add_column("Streak", justify="right")
-    table.add_column("Best", justify="right")
-    table.add_column("Strength", justify="right")
+        header = f"{WEEKDAYS[day.weekday()]}\n{day.day}"
+        table.add_column(
+            Text(header, style="bold") if day == today else header, justify="center", min_width=3
+        )
+    table.add_column("Streak", justify="right", no_wrap=True)
+    table.add_column("Best", justify="right", no_wrap=True)
+    table.add_column("Strength", justify="right", no_wrap=True)
     table.add_column("Sessions", justify="right")
     table.add_column("Minutes", justify="right")
     for r in reports:
-        marks = [Text(day_mark(d), style="bold" if d.date == today else "") for d in r.days]
+        marks = [Text(day_mark(d, r.unit), style="bold" if d.date == today else "") for d in r.days]
         table.add_row(
             r.habit.name,
             *marks,
             _count(r.current_streak, r.unit),
-            _count(r.best_streak, r.unit),
+            str(r.best_streak),
             f"{round(r.score * 100)}%",
             f"{r.week_sessions} (last {r.last_week_sessions})",
-            f"{_amount(r.week_minutes)} (last {_amount(r.last_week_minutes)})",
+            f"{round(r.week_minutes)} (last {round(r.last_week_minutes)})",
         )
     return table

@@ -209,15 +209,19 @@ def test_logical_date_on_dst_transition_days(tz: str, day: date, wall: time, day
 
 @pytest.mark.parametrize(("tz", "day"), TRANSITIONS)
 def test_logical_day_length_comes_from_the_zone(tz: str, day: date) -> None:
+    # The clocks change between 02:00 and 03:00, before the 04:00 day start: the logical day that holds
+    # the change is the one before the calendar transition day.
     zone = ZoneInfo(tz)
-    begin = datetime.combine(day, DAY_START, tzinfo=zone).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), DAY_START, tzinfo=zone).astimezone(UTC)
+    changed = day - timedelta(days=1)
+    begin = datetime.combine(changed, DAY_START, tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day, DAY_START, tzinfo=zone).astimezone(UTC)
     hours = (end - begin) / timedelta(hours=1)
     assert hours in (23, 25)
-    assert logical_date(end - timedelta(seconds=1), zone, DAY_START) == day
-    assert logical_date(end, zone, DAY_START) == day + timedelta(days=1)
+    assert logical_date(begin, zone, DAY_START) == changed
+    assert logical_date(end - timedelta(seconds=1), zone, DAY_START) == changed
+    assert logical_date(end, zone, DAY_START) == day
     # 24 hours after the start is not always the next logical day.
-    expected = day if hours == 25 else day + timedelta(days=1)
+    expected = changed if hours == 25 else day
     assert logical_date(begin + timedelta(hours=24), zone, DAY_START) == expected
 
 

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An isolated user: XDG dirs and handhabit's variables point into a temp dir."""
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR"):
+        folder = tmp_path / name.lower()
+        folder.mkdir(mode=0o700)
+        monkeypatch.setenv(name, str(folder))
+    monkeypatch.delenv("HANDHABIT_CONFIG", raising=False)
+    monkeypatch.delenv("HANDHABIT_DB", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    return tmp_path

@@ -1,0 +1,121 @@
+"""The whole main path through real parts: `handhabit run` notifies through dunst, the CLI records."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.desktop import desktop, needs_desktop, wait_for
+
+MESSAGE = "Hand break: warm up, palm circles, finger pulls."
+
+
+def daytime_zone() -> str:
+    """A zone where it is now well inside the day, so a window of 00:00-23:59 is open for the test."""
+    now = datetime.now(timezone.utc)
+    for name in ("UTC", "Asia/Tokyo", "America/New_York"):
+        if 1 <= now.astimezone(ZoneInfo(name)).hour <= 21:
+            return name
+    raise AssertionError("unreachable: the zones are 9 and 14 hours apart")
+
+
+def write_config(folder: Path, every: str = "3s", backend: str = "auto") -> Path:
+    path = folder / "config.toml"
+    path.write_text(f"""
+[general]
+timezone = "{daytime_zone()}"
+
+[notify]
+backend = "{backend}"
+
+[[habits]]
+id = "hand-massage"
+name = "Hand massage"
+target = {{ sessions = 2, per = "day" }}
+
+[[reminders]]
+id = "work-break"
+habit = "hand-massage"
+every = "{every}"
+between = ["00:00", "23:59"]
+message = "{MESSAGE}"
+""")
+    return path
+
+
+def handhabit(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "handhabit", *args], env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
+def start_daemon(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    with log_path.open("wb") as log:
+        return subprocess.Popen([sys.executable, "-m", "handhabit", "run"], env=env, stderr=log,
+                                stdout=subprocess.DEVNULL)
+
+
+def stop(daemon: subprocess.Popen[bytes]) -> int:
+    daemon.send_signal(signal.SIGTERM)
+    return daemon.wait(timeout=10)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS_", "HANDHABIT_", "DISPLAY"))}
+    return {**base, "HANDHABIT_CONFIG": str(write_config(tmp_path)), "HANDHABIT_DB": str(tmp_path / "data" / "hh.db"),
+            "XDG_RUNTIME_DIR": str(tmp_path), "PYTHONPATH": str(Path(__file__).parent.parent)}
+
+
+@needs_desktop
+def test_reminder_reaches_dunst_then_done_shows_in_streak(env: dict[str, str], tmp_path: Path) -> None:
+    with desktop(env) as rig:
+        daemon = start_daemon(rig.env, tmp_path / "daemon.log")
+        try:
+            wait_for(rig.displayed, 20, "the reminder in dunst")
+        finally:
+            assert stop(daemon) == 0, (tmp_path / "daemon.log").read_text()
+        shown = [n for n in rig.history() if n["appname"] == "handhabit"]
+    assert shown, "no notification from handhabit"
+    assert shown[0]["summary"] == "Hand massage"
+    assert shown[0]["body"].startswith(MESSAGE + "\n0 of 2 today")
+    log = (tmp_path / "daemon.log").read_text()
+    assert "notifications go through the plyer backend" in log
+
+    with sqlite3.connect(env["HANDHABIT_DB"]) as db:
+        kinds = {row[0] for row in db.execute("SELECT kind FROM events WHERE reminder = 'work-break'")}
+    assert "fired" in kinds
+
+    done = handhabit(env, "done")
+    assert done.returncode == 0, done.stderr
+    assert "1 of 2 today" in done.stdout
+    summary = json.loads(handhabit(env, "streak", "--json").stdout)
+    (habit,) = summary["habits"]
+    today = next(day for day in habit["days"] if day["date"] == summary["today"])
+    assert (habit["week_sessions"], today["sessions"], today["credit"], today["met"]) == (1, 1, 0.5, False)
+
+
+def test_without_any_backend_reminders_go_to_the_log_and_the_daemon_keeps_running(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**env, "HANDHABIT_CONFIG": str(write_config(tmp_path, every="1s"))}
+    env.pop("DISPLAY", None)
+    log_path = tmp_path / "daemon.log"
+    daemon = start_daemon(env, log_path)
+    try:
+        wait_for(lambda: log_path.read_text().count("reminder: Hand massage") >= 2, 20, "two reminders in the log")
+        assert daemon.poll() is None
+    finally:
+        assert stop(daemon) == 0
+    log = log_path.read_text()
+    assert "no desktop notifications here: reminders go to the log" in log
+    assert f"reminder: Hand massage: {MESSAGE} / 0 of 2 today" in log
+    assert "Traceback" not in log
