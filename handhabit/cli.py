@@ -304,7 +304,7 @@ def streak(app: App, habit: str | None, week_text: str | None, as_json: bool) ->
 def main() -> NoReturn:
     """Entry point: click's multi-line usage errors become the one line the CLI contract asks for."""
     try:
-        cli.main(standalone_mode=False)
+        cli.main(prog_name="handhabit", standalone_mode=False)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "handhabit"
         click.echo(f"handhabit: {exc.format_message()} (see `{command} --help`)", err=True)

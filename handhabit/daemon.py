@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_MISSED, EVENT_SCHEDULER_STARTED, JobExecutionEvent, SchedulerEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -30,6 +31,7 @@ from handhabit.records import Event
 from handhabit.schedule import UTC, break_still_due
 from handhabit.store import Store
 from handhabit.triggers import ReminderTrigger
+from handhabit.units import format_duration
 
 log = logging.getLogger(__name__)
 # The scheduler sleeps on the monotonic clock, which stands still during suspend; waking at least this
@@ -51,9 +53,13 @@ def compose(reminder: Reminder, habit_name: str, progress: str | None) -> Note:
 
 
 class Daemon:
-    def __init__(self, config: Config, store: Store, notifier: Notifier, zone: ZoneInfo) -> None:
+    def __init__(
+        self, config: Config, store: Store, notifier: Notifier, zone: ZoneInfo,
+        scheduler_class: type[BaseScheduler] = BlockingScheduler,
+    ) -> None:
+        """`scheduler_class` lets tests drive the same jobs without blocking their thread."""
         self.config, self.store, self.notifier, self.zone = config, store, notifier, zone
-        self.scheduler = BlockingScheduler(
+        self.scheduler = scheduler_class(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max_workers=4)},
             job_defaults={"coalesce": True, "max_instances": 1},
@@ -140,7 +146,7 @@ class Daemon:
         if reminder is None:
             return
         due = event.scheduled_run_time.astimezone(self.zone).strftime("%H:%M")
-        self._record(reminder, "missed", f"due {due}, later than grace {reminder.grace}", utc_now())
+        self._record(reminder, "missed", f"due {due}, later than its grace of {format_duration(reminder.grace)}", utc_now())
 
     # helpers
     def _refresh_sessions(self) -> None:

@@ -12,7 +12,8 @@ from rich.text import Text
 
 from handhabit.habits import DayReport, HabitReport
 
-MET, PARTIAL, NONE, NOT_DUE, EXCUSED = "✓", "◐", "·", "\u2013", "⊘"  # en dash, escaped so it is not mistaken for "-"
+# The en dash is escaped so nobody "fixes" it into a hyphen.
+MET, PARTIAL, NONE, NOT_DUE, EXCUSED = "✓", "◐", "·", "\u2013", "⊘"
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # fixed: the table must not follow the locale
 LEGEND = f"{MET} met  {PARTIAL} partial  {NONE} none  {NOT_DUE} not due  {EXCUSED} excused"
 
@@ -98,7 +99,7 @@ def streak_table(today: dt.date, week_start: dt.date, reports: Sequence[HabitRep
     for r in reports:
         marks = [Text(day_mark(d, r.unit), style="bold" if d.date == today else "") for d in r.days]
         table.add_row(
-            r.habit.name,
+            Text(r.habit.name),  # user text: never read as rich markup
             *marks,
             _count(r.current_streak, r.unit),
             str(r.best_streak),

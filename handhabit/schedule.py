@@ -33,6 +33,10 @@ def wall_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
     raise ValueError(f"no valid wall time at or after {day} {at} in {zone.key}")  # pragma: no cover
 
 
+def _utc(instant: datetime | None) -> datetime | None:
+    return None if instant is None else instant.astimezone(UTC)
+
+
 def _days_from(instant: datetime, zone: ZoneInfo, back: int = 1) -> Iterator[date]:
     first = instant.astimezone(zone).date() - timedelta(days=back)
     return (first + timedelta(days=n) for n in range(_LOOKAHEAD_DAYS + back))
@@ -40,9 +44,10 @@ def _days_from(instant: datetime, zone: ZoneInfo, back: int = 1) -> Iterator[dat
 
 def next_fixed(reminder: Reminder, zone: ZoneInfo, after: datetime) -> datetime | None:
     """The first of the reminder's clock times on its days strictly after `after`."""
+    after = after.astimezone(UTC)
     for day in _days_from(after, zone):
         if day.weekday() in reminder.days:
-            for at in reminder.at:
+            for at in sorted(reminder.at):
                 instant = wall_instant(day, at, zone)
                 if instant > after:
                     return instant
@@ -64,6 +69,7 @@ def next_break(
     """
     assert reminder.every is not None and reminder.between is not None
     every = reminder.every
+    after, last_session, last_fire = after.astimezone(UTC), _utc(last_session), _utc(last_fire)
     for day in _days_from(after, zone):
         if day.weekday() not in reminder.days:
             continue
@@ -103,4 +109,4 @@ def upcoming(reminder: Reminder, zone: ZoneInfo, now: datetime, count: int) -> l
 
 def break_still_due(every: timedelta, last_session: datetime | None, now: datetime) -> bool:
     """A session since the slot was planned makes the break reminder pointless until `every` later."""
-    return last_session is None or now - last_session >= every
+    return last_session is None or now.astimezone(UTC) - last_session.astimezone(UTC) >= every

@@ -200,9 +200,10 @@ TRANSITIONS = [
 def test_logical_date_on_dst_transition_days(tz: str, day: date, wall: time, days_back: int) -> None:
     zone = ZoneInfo(tz)
     noon = time(12)
-    assert datetime.combine(day - timedelta(days=1), noon, zone).utcoffset() != datetime.combine(
-        day + timedelta(days=1), noon, zone
-    ).utcoffset(), "not a transition day"
+    assert (
+        datetime.combine(day - timedelta(days=1), noon, zone).utcoffset()
+        != datetime.combine(day + timedelta(days=1), noon, zone).utcoffset()
+    ), "not a transition day"
     at_utc = datetime.combine(day, wall, tzinfo=zone).astimezone(UTC)
     assert logical_date(at_utc, zone, DAY_START) == day - timedelta(days=days_back)
 
@@ -378,7 +379,9 @@ def test_weekly_target_with_sunday_weeks() -> None:
 
 def test_day_reports_are_plain_values() -> None:
     r = run(TWICE, [session(MON)], today=MON)
-    assert r.days[0] == DayReport(date=MON, due=True, excused=False, sessions=1, minutes=5.0, credit=0.5, met=False)
+    assert r.days[0] == DayReport(
+        date=MON, due=True, excused=False, sessions=1, minutes=5.0, credit=0.5, met=False
+    )
     assert len(r.days) == 7 and r.habit == TWICE
 
 

@@ -1,0 +1,227 @@
+"""The daemon's jobs against a real SQLite store, with a fake notifier where speed matters and
+time-machine where the clock must move (suspend: a reminder late within grace fires, later is missed)."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from handhabit.config import Config, General, Habit, Notify, Reminder, Target, builtin
+from handhabit.daemon import HEARTBEAT, HEARTBEAT_JOB, Daemon, compose, job_id
+from handhabit.notify import Note, NotifyError
+from handhabit.records import Event, Session
+from handhabit.store import Store
+
+BERLIN = ZoneInfo("Europe/Berlin")
+HABIT = Habit("hand-massage", "Hand massage", Target("day", sessions=2), frozenset(range(7)), "classic")
+BEDTIME = Reminder("bedtime", "hand-massage", "Bedtime hand massage.", frozenset(range(7)), at=(datetime(
+    2025, 1, 1, 22, 30).time(),), grace=timedelta(minutes=30))
+BREAK = Reminder("work-break", "hand-massage", "Hand break.", frozenset(range(7)), every=timedelta(minutes=90),
+                 between=(datetime(2025, 1, 1, 9).time(), datetime(2025, 1, 1, 17, 30).time()))
+
+
+class FakeNotifier:
+    name = "fake"
+
+    def __init__(self, fail: bool = False) -> None:
+        self.notes: list[Note] = []
+        self.fail = fail
+
+    def send(self, note: Note) -> None:
+        if self.fail:
+            raise NotifyError("the notification server went away")
+        self.notes.append(note)
+
+
+def config(*reminders: Reminder) -> Config:
+    return Config(General(), Notify(), (HABIT,), reminders, builtin().routines)
+
+
+def session(at: datetime) -> Session:
+    return Session(str(uuid.uuid4()), "hand-massage", at, "Europe/Berlin",
+                   (at.astimezone(BERLIN) - timedelta(hours=4)).date(), None, "cli", None, at)
+
+
+def at_berlin(*args: int) -> datetime:
+    return datetime(*args, tzinfo=BERLIN).astimezone(timezone.utc)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = Store(tmp_path / "hh.db")
+    yield store
+    store.close()
+
+
+def kinds(store: Store) -> list[tuple[str | None, str, str | None]]:
+    return [(e.reminder, e.kind, e.detail) for e in store.events()]
+
+
+def test_fire_notifies_with_habit_message_and_progress(store: Store) -> None:
+    notifier = FakeNotifier()
+    daemon = Daemon(config(BEDTIME), store, notifier, BERLIN)
+    with time_machine.travel(at_berlin(2025, 3, 10, 22, 30), tick=False):
+        store.add_session(session(at_berlin(2025, 3, 10, 8, 0)))
+        daemon.fire("bedtime")
+    assert notifier.notes == [Note("Hand massage", "Bedtime hand massage.\n1 of 2 today · done? run: handhabit done")]
+    assert kinds(store) == [("bedtime", "fired", "fake")]
+
+
+def test_met_target_skips_the_reminder_and_says_why(store: Store) -> None:
+    notifier = FakeNotifier()
+    daemon = Daemon(config(BEDTIME), store, notifier, BERLIN)
+    with time_machine.travel(at_berlin(2025, 3, 11, 0, 30), tick=False):  # still Monday's logical day
+        store.add_session(session(at_berlin(2025, 3, 10, 8, 0)))
+        store.add_session(session(at_berlin(2025, 3, 10, 20, 0)))
+        daemon.fire("bedtime")
+    assert notifier.notes == []
+    assert kinds(store) == [("bedtime", "skipped", "target met: 2 of 2 today")]
+
+
+def test_a_session_since_the_last_break_postpones_the_break(store: Store) -> None:
+    notifier = FakeNotifier()
+    daemon = Daemon(config(BREAK), store, notifier, BERLIN, BackgroundScheduler)
+    with time_machine.travel(at_berlin(2025, 3, 10, 10, 30), tick=False):
+        daemon.schedule_jobs()
+        daemon.scheduler.start(paused=True)
+        try:
+            store.add_session(session(at_berlin(2025, 3, 10, 10, 15)))
+            daemon.fire("work-break")
+            next_times = daemon.next_times()
+        finally:
+            daemon.scheduler.shutdown(wait=False)
+    assert notifier.notes == []
+    assert kinds(store) == []
+    assert next_times == [("work-break", at_berlin(2025, 3, 10, 11, 45))]
+
+
+def test_broken_backend_falls_back_to_the_log_and_records_the_fire(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    daemon = Daemon(config(BEDTIME), store, FakeNotifier(fail=True), BERLIN)
+    with caplog.at_level(logging.INFO), time_machine.travel(at_berlin(2025, 3, 10, 22, 30), tick=False):
+        daemon.fire("bedtime")
+    assert "bedtime: notification through fake failed: the notification server went away" in caplog.text
+    assert "reminder: Hand massage: Bedtime hand massage." in caplog.text
+    assert kinds(store) == [("bedtime", "fired", "fake failed: the notification server went away")]
+
+
+def test_corrupt_database_is_logged_and_the_reminder_still_fires(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "hh.db"
+    path.write_bytes(b"this is not a database" * 100)
+    notifier = FakeNotifier()
+    daemon = Daemon(config(BEDTIME), Store(path), notifier, BERLIN)
+    with caplog.at_level(logging.ERROR):
+        daemon.fire("bedtime")
+    assert [n.summary for n in notifier.notes] == ["Hand massage"]
+    assert "file is not a database" in caplog.text
+    assert path.read_bytes() == b"this is not a database" * 100
+
+
+def test_locked_database_waits_instead_of_failing(store: Store) -> None:
+    """A CLI holding a write lock for a moment must not make the daemon lose the event."""
+    store.add_event(Event("first", datetime(2025, 3, 10, tzinfo=timezone.utc), None, None, "fired", None))
+    other = sqlite3.connect(store.path, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    releaser = threading.Timer(1.0, other.commit)
+    releaser.start()
+    daemon = Daemon(config(BEDTIME), store, FakeNotifier(), BERLIN)
+    daemon.fire("bedtime")
+    releaser.join()
+    other.close()
+    assert [e.kind for e in store.events()] == ["fired", "fired"]
+
+
+def test_compose_without_progress() -> None:
+    assert compose(BEDTIME, "Hand massage", None) == Note(
+        "Hand massage", "Bedtime hand massage.\ndone? run: handhabit done")
+
+
+def wait_for_event(store: Store, seconds: float = 5) -> list[tuple[str | None, str, str | None]]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = kinds(store)
+        if found:
+            return found
+        time.sleep(0.05)
+    return []
+
+
+@pytest.mark.parametrize(
+    ("asleep", "expected"),
+    [
+        (timedelta(minutes=20), ("bedtime", "fired", "fake")),  # woke 22:45: 15 min late, within 30m grace
+        (timedelta(hours=3), ("bedtime", "missed", "due 22:30, later than its grace of 30m")),
+    ],
+)
+def test_after_suspend_a_reminder_fires_once_within_grace_else_is_missed(
+    store: Store, asleep: timedelta, expected: tuple[str, str, str]
+) -> None:
+    notifier = FakeNotifier()
+    daemon = Daemon(config(BEDTIME), store, notifier, BERLIN)
+    with time_machine.travel(at_berlin(2025, 3, 10, 22, 25), tick=True) as clock:
+        daemon.schedule_jobs()
+        runner = threading.Thread(target=daemon.scheduler.start, daemon=True)
+        runner.start()
+        try:
+            clock.shift(asleep)  # the machine slept; the scheduler's monotonic wait did not see it
+            daemon.scheduler.wakeup()  # what the heartbeat does at most HEARTBEAT after resume
+            assert wait_for_event(store) == [expected]
+            time.sleep(0.3)
+            assert len(store.events()) == 1, "a reminder fires once after a gap, never once per missed run"
+        finally:
+            daemon.scheduler.shutdown(wait=False)
+            runner.join(timeout=5)
+    assert len(notifier.notes) == (1 if expected[1] == "fired" else 0)
+
+
+def test_heartbeat_bounds_the_scheduler_sleep(store: Store) -> None:
+    daemon = Daemon(config(BEDTIME, BREAK), store, FakeNotifier(), BERLIN)
+    daemon.schedule_jobs()
+    trigger = daemon.scheduler.get_job(HEARTBEAT_JOB).trigger
+    assert trigger.interval <= timedelta(seconds=60) == HEARTBEAT
+    assert {job.id for job in daemon.scheduler.get_jobs()} == {HEARTBEAT_JOB, job_id(BEDTIME), job_id(BREAK)}
+
+
+def test_restart_keeps_the_break_rhythm_from_the_last_fire(store: Store) -> None:
+    store.add_event(Event("e", at_berlin(2025, 3, 10, 10, 30), "work-break", "hand-massage", "fired", "fake"))
+    daemon = Daemon(config(BREAK), store, FakeNotifier(), BERLIN, BackgroundScheduler)
+    with time_machine.travel(at_berlin(2025, 3, 10, 11, 0), tick=False):
+        daemon.schedule_jobs()
+        daemon.scheduler.start(paused=True)
+        try:
+            (name, when), = daemon.next_times()
+        finally:
+            daemon.scheduler.shutdown(wait=False)
+    assert (name, when) == ("work-break", at_berlin(2025, 3, 10, 12, 0))
+
+
+def test_a_new_session_moves_the_next_break(store: Store) -> None:
+    daemon = Daemon(config(BREAK), store, FakeNotifier(), BERLIN, BackgroundScheduler)
+    with time_machine.travel(at_berlin(2025, 3, 10, 11, 0), tick=False):
+        daemon.schedule_jobs()
+        daemon.scheduler.start(paused=True)
+        try:
+            assert daemon.next_times() == [("work-break", at_berlin(2025, 3, 10, 12, 0))]
+            store.add_session(session(at_berlin(2025, 3, 10, 11, 0)))
+            daemon.heartbeat()
+            assert daemon.next_times() == [("work-break", at_berlin(2025, 3, 10, 12, 30))]
+        finally:
+            daemon.scheduler.shutdown(wait=False)
+
+
+def test_date_helper_is_stable() -> None:
+    assert session(at_berlin(2025, 3, 11, 0, 30)).logical_date == date(2025, 3, 10)
