@@ -34,15 +34,19 @@ USAGE, FAILURE = 2, 1
 
 
 class Failure(click.ClickException):
-    """One line, `handhabit: ...`; exit 2 for what the person can fix in the command or config."""
+    """What the person can fix in the command or the config: `handhabit: ...` lines, exit 2."""
 
-    def __init__(self, message: str, exit_code: int = USAGE) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+    exit_code = USAGE
 
     def show(self, file: Any = None) -> None:
         for line in self.message.splitlines():
             click.echo(f"handhabit: {line}", err=True)
+
+
+class RuntimeFailure(Failure):
+    """Something the command could not do (a file, the database): exit 1."""
+
+    exit_code = FAILURE
 
 
 @dataclass
@@ -131,7 +135,7 @@ def run(app: App) -> None:
 
     config = app.config
     log = logging.getLogger("handhabit")
-    log.info("config: %s", config.source or "built-in default (no config file at %s)" % app.config_path)
+    log.info("config: %s", config.source or f"built-in default (no config file at {app.config_path})")
     log.info("database: %s", app.db_path)
     Daemon(config, app.store, choose(config.notify.backend), app.zone).run()
 
@@ -197,12 +201,12 @@ def init(app: App, force: bool) -> None:
 
     path = app.config_path
     if path.exists() and not force:
-        raise Failure(f"{path} already exists (use --force to overwrite it)", FAILURE)
+        raise RuntimeFailure(f"{path} already exists (use --force to overwrite it)")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(example_toml(), encoding="utf-8")
     except OSError as exc:
-        raise Failure(f"cannot write {path}: {exc.strerror or exc}", FAILURE) from None
+        raise RuntimeFailure(f"cannot write {path}: {exc.strerror or exc}") from None
     click.echo(f"Wrote {path}. Edit it, then `handhabit check`.")
 
 
@@ -269,7 +273,7 @@ def undo(app: App) -> None:
     """Undo the most recently recorded session (again for the one before)."""
     session = app.store.undo_last(utc_now())
     if session is None:
-        raise Failure("nothing to undo", FAILURE)
+        raise RuntimeFailure("nothing to undo")
     name = next((h.name for h in app.config.habits if h.id == session.habit), session.habit)
     click.echo(f"Undid {name} at {local(session.at_utc, app.zone)} (counted for {session.logical_date}).")
     if any(h.id == session.habit for h in app.config.habits):

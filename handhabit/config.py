@@ -233,7 +233,8 @@ class _Checker:
             self.error(self.key(name), str(exc))
             return None
         if start >= end:
-            self.error(self.key(name), f'the window must start before it ends ("{value[0]}" is not before "{value[1]}")')
+            problem = f'the window must start before it ends ("{value[0]}" is not before "{value[1]}")'
+            self.error(self.key(name), problem)
             return None
         return (start, end)
 
@@ -307,7 +308,7 @@ def _general(c: _Checker) -> General:
     return General(
         day_starts_at=c.parsed("day_starts_at", _parse_day_start, time(4, 0)),
         week_starts_on=c.parsed("week_starts_on", _parse_week_start, 0),
-        timezone=c.parsed("timezone", _parse_zone, None),  # type: ignore[arg-type]
+        timezone=c.parsed("timezone", _parse_zone, None),
     )
 
 
@@ -363,7 +364,7 @@ def _reminder(c: _Checker) -> Reminder:
     reminder_id = c.ident("id")
     habit = c.text("habit", "", required=True)
     at = c.clocks("at")
-    every = c.parsed("every", parse_duration, None)  # type: ignore[arg-type]
+    every = c.parsed("every", parse_duration, None)
     between = c.clocks_pair("between") if "between" in c.data else None
     has_at, has_every = "at" in c.data, "every" in c.data
     if has_at == has_every:
@@ -457,7 +458,8 @@ def read_toml(path: Path) -> dict[str, Any]:
     """Decodes the file, turning every way it can be unreadable into a ConfigError line."""
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            data: dict[str, Any] = tomllib.load(handle)
+            return data
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read the config: {exc.strerror or exc}"]) from None
     except UnicodeDecodeError:

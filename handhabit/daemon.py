@@ -146,7 +146,8 @@ class Daemon:
         if reminder is None:
             return
         due = event.scheduled_run_time.astimezone(self.zone).strftime("%H:%M")
-        self._record(reminder, "missed", f"due {due}, later than its grace of {format_duration(reminder.grace)}", utc_now())
+        grace = format_duration(reminder.grace)
+        self._record(reminder, "missed", f"due {due}, later than its grace of {grace}", utc_now())
 
     # helpers
     def _refresh_sessions(self) -> None:

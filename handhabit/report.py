@@ -74,6 +74,10 @@ def _count(n: int, unit: str) -> str:
     return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
 
 
+def _week(sessions: int, minutes: float) -> str:
+    return f"{sessions} · {round(minutes)}m"
+
+
 def streak_table(today: dt.date, week_start: dt.date, reports: Sequence[HabitReport]) -> Table:
     """A row per habit, read at a glance: the week's marks, streaks, strength and week-on-week totals."""
     week_end = week_start + dt.timedelta(days=6)
@@ -94,8 +98,8 @@ def streak_table(today: dt.date, week_start: dt.date, reports: Sequence[HabitRep
     table.add_column("Streak", justify="right", no_wrap=True)
     table.add_column("Best", justify="right", no_wrap=True)
     table.add_column("Strength", justify="right", no_wrap=True)
-    table.add_column("Sessions", justify="right")
-    table.add_column("Minutes", justify="right")
+    table.add_column("Week", justify="right", no_wrap=True)
+    table.add_column("Last wk", justify="right", no_wrap=True)
     for r in reports:
         marks = [Text(day_mark(d, r.unit), style="bold" if d.date == today else "") for d in r.days]
         table.add_row(
@@ -104,7 +108,7 @@ def streak_table(today: dt.date, week_start: dt.date, reports: Sequence[HabitRep
             _count(r.current_streak, r.unit),
             str(r.best_streak),
             f"{round(r.score * 100)}%",
-            f"{r.week_sessions} (last {r.last_week_sessions})",
-            f"{round(r.week_minutes)} (last {round(r.last_week_minutes)})",
+            _week(r.week_sessions, r.week_minutes),
+            _week(r.last_week_sessions, r.last_week_minutes),
         )
     return table

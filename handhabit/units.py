@@ -46,7 +46,7 @@ def parse_weekday(text: str) -> int:
     name = text.strip().lower()
     if name in WEEKDAYS:
         return WEEKDAYS.index(name)
-    for index, short in enumerate(WEEKDAYS):
+    for short in WEEKDAYS:
         if len(name) > 3 and name.startswith(short):
             raise ValueError(f'"{text}" is not a weekday (use "{short}")')
     raise ValueError(f'"{text}" is not a weekday (use one of {", ".join(WEEKDAYS)})')

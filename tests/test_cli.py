@@ -64,7 +64,9 @@ def test_init_writes_the_example_and_refuses_to_overwrite(env: dict[str, str], h
 
 def test_bad_config_exits_2_with_one_line_per_problem(env: dict[str, str], tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
-    path.write_text('[[habits]]\nid = "h"\n[[reminders]]\nid = "r"\nhabit = "h"\nevery = "90"\nbetween = ["9", "17:00"]\n')
+    path.write_text(
+        '[[habits]]\nid = "h"\n[[reminders]]\nid = "r"\nhabit = "h"\nevery = "90"\nbetween = ["9", "17:00"]\n'
+    )
     for command in ("check", "run", "done", "streak"):
         result = hh(env, "--config", str(path), command)
         assert result.returncode == 2, command

@@ -193,17 +193,17 @@ def test_table_shows_marks_streaks_strength_and_totals() -> None:
     for header in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Streak", "Best", "Strength"):
         assert header in text
     assert " ".join(str(d) for d in range(10, 17)) in " ".join(text.split())
-    # Habit, 7 marks, streak (2 words), best, strength, sessions (3 words), minutes (3 words).
+    # Habit, 7 marks, streak (2 words), best, strength, this week and last week ("sessions · minutes").
     assert row(text, "Hand massage") == [
-        "✓", "◐", "✓", "·", "·", "⊘", "·", "1", "day", "1", "12%", "5", "(last", "0)", "25", "(last", "0)",
+        "✓", "◐", "✓", "·", "·", "⊘", "·", "1", "day", "1", "12%", "5", "·", "25m", "0", "·", "0m",
     ]  # fmt: skip
     # Weekly: the days with sessions, partial until the week is met.
     assert row(text, "Finger stretches") == [
-        "◐", "·", "·", "◐", "·", "⊘", "·", "1", "week", "1", "22%", "2", "(last", "3)", "8", "(last", "15)",
+        "◐", "·", "·", "◐", "·", "⊘", "·", "1", "week", "1", "22%", "2", "·", "8m", "3", "·", "15m",
     ]  # fmt: skip
     # Minutes target, weekdays only: Mon 5 of 10, Tue met, Wed missed, the weekend not due.
     assert row(text, "Desk break") == [
-        "◐", "✓", "·", "·", "·", "⊘", "–", "0", "days", "1", "7%", "2", "(last", "0)", "15", "(last", "0)",
+        "◐", "✓", "·", "·", "·", "⊘", "–", "0", "days", "1", "7%", "2", "·", "15m", "0", "·", "0m",
     ]  # fmt: skip
     assert "✓ met" in text and "⊘ excused" in text
 
