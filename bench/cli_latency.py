@@ -10,7 +10,8 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, datetime, time as clock, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as clock
 from pathlib import Path
 from zoneinfo import ZoneInfo
 

@@ -185,6 +185,6 @@ class Daemon:
         """Runs a store call; a locked, corrupt or full database is logged, never fatal to the daemon."""
         try:
             return action()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             log.error("database %s: %s", self.store.path, exc)
             return fallback
