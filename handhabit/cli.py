@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import click
@@ -26,9 +26,11 @@ from handhabit.config import Config, ConfigError, Habit, Reminder, load
 from handhabit.paths import default_config_path, default_db_path
 from handhabit.records import Session
 from handhabit.schedule import upcoming, wall_instant
-from handhabit.store import Store
 from handhabit.timeinput import parse_date, parse_instant
 from handhabit.units import format_duration, weekday_names
+
+if TYPE_CHECKING:
+    from handhabit.store import Store
 
 USAGE, FAILURE = 2, 1
 
@@ -70,6 +72,8 @@ class App:
 
     @cached_property
     def store(self) -> Store:
+        from handhabit.store import Store  # sqlite-utils is a third of start-up; --help and check skip it
+
         return Store(self.db_path)
 
     def today(self, now: datetime) -> date:

@@ -123,7 +123,8 @@ class Daemon:
         now = utc_now()
         self._refresh_sessions()
         if reminder.every and not break_still_due(reminder.every, self._last_session.get(habit.id), now):
-            log.info("%s: a session since the last break; the next one is %s from it", reminder.id, reminder.every)
+            every = format_duration(reminder.every)
+            log.info("%s: a session since the last break; the next break is %s after it", reminder.id, every)
             return
         progress = self._progress(habit.id, now)
         if reminder.skip_if_met and progress is not None and progress.met:
