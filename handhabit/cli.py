@@ -27,7 +27,7 @@ from handhabit.paths import default_config_path, default_db_path
 from handhabit.records import Session
 from handhabit.schedule import upcoming, wall_instant
 from handhabit.timeinput import parse_date, parse_instant
-from handhabit.units import format_duration, weekday_names
+from handhabit.units import WEEKDAY_NAMES, format_duration, weekday_names
 
 if TYPE_CHECKING:
     from handhabit.store import Store
@@ -156,7 +156,7 @@ def check(app: App) -> None:
         click.echo(f"Config {config.source} is valid.")
     general = config.general
     click.echo(f"Time zone {tz.key}; the day starts at {general.day_starts_at:%H:%M}; "
-               f"weeks start on {habits_weekday(general.week_starts_on)}.")
+               f"weeks start on {WEEKDAY_NAMES[general.week_starts_on].capitalize()}.")
     click.echo("\nHabits:")
     for habit in config.habits:
         routine = config.routine(habit.routine)
@@ -170,10 +170,6 @@ def check(app: App) -> None:
         click.echo("    next: " + (", ".join(local(t, tz) for t in times) or "never (no due days)"))
     if not config.reminders:
         click.echo("  none: add [[reminders]] to be reminded")
-
-
-def habits_weekday(index: int) -> str:
-    return ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[index]
 
 
 def target_words(habit: Habit) -> str:

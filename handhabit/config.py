@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from handhabit.units import DAY_SHORTHANDS, parse_clock, parse_duration, parse_weekday
+from handhabit.units import DAY_SHORTHANDS, WEEKDAY_NAMES, parse_clock, parse_duration, parse_weekday
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -124,7 +124,6 @@ class ConfigError(Exception):
 
 
 BACKENDS = ("auto", "dbus", "plyer", "log")
-WEEK_DAYS_LONG = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _ID = re.compile(r"[a-z0-9-]+")
 _TOML_POSITION = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$")
 _MISSING = object()
@@ -281,7 +280,7 @@ def _parse_day_start(text: str) -> time:
 
 def _parse_week_start(text: str) -> int:
     name = text.strip().lower()
-    for index, long in enumerate(WEEK_DAYS_LONG):
+    for index, long in enumerate(WEEKDAY_NAMES):
         if name in (long, long[:3]):
             return index
     raise ValueError(f'"{text}" is not a weekday (use e.g. "monday" or "sunday")')

@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-SOURCES = ("cli", "guide", "notification", "backfill", "import")
-EVENT_KINDS = ("fired", "held", "skipped", "snoozed", "missed", "action", "reload")
-
 
 @dataclass(frozen=True)
 class Session:
@@ -34,9 +31,6 @@ class Excuse:
     from_date: date
     to_date: date
     reason: str | None
-
-    def covers(self, habit: str, day: date) -> bool:
-        return self.habit in ("*", habit) and self.from_date <= day <= self.to_date
 
 
 @dataclass(frozen=True)

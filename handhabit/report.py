@@ -11,10 +11,10 @@ from rich.table import Table
 from rich.text import Text
 
 from handhabit.habits import DayReport, HabitReport
+from handhabit.units import WEEKDAYS
 
 # The en dash is escaped so nobody "fixes" it into a hyphen.
 MET, PARTIAL, NONE, NOT_DUE, EXCUSED = "✓", "◐", "·", "\u2013", "⊘"
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # fixed: the table must not follow the locale
 LEGEND = f"{MET} met  {PARTIAL} partial  {NONE} none  {NOT_DUE} not due  {EXCUSED} excused"
 
 
@@ -91,7 +91,7 @@ def streak_table(today: dt.date, week_start: dt.date, reports: Sequence[HabitRep
     table.add_column("Habit", min_width=10)
     for i in range(7):
         day = week_start + dt.timedelta(days=i)
-        header = f"{WEEKDAYS[day.weekday()]}\n{day.day}"
+        header = f"{WEEKDAYS[day.weekday()].capitalize()}\n{day.day}"  # not strftime: no locale
         table.add_column(
             Text(header, style="bold") if day == today else header, justify="center", min_width=3
         )

@@ -133,13 +133,9 @@ class Store:
     def add_session(self, session: Session) -> None:
         self.db["sessions"].insert(to_row(session))  # type: ignore[union-attr]
 
-    def sessions(
-        self, habit: str | None = None, since: date | None = None, include_deleted: bool = False
-    ) -> list[Session]:
-        """Sessions in time order; `since` (a logical date) keeps a fire-time check cheap on a long history."""
-        where, params = ["1"], []
-        if not include_deleted:
-            where.append("deleted_utc IS NULL")
+    def sessions(self, habit: str | None = None, since: date | None = None) -> list[Session]:
+        """Live sessions in time order; `since` (a logical date) keeps a fire-time check cheap on a long history."""
+        where, params = ["deleted_utc IS NULL"], []
         if habit:
             where.append("habit = ?")
             params.append(habit)

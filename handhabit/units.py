@@ -9,6 +9,7 @@ import re
 from datetime import time, timedelta
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DAY_SHORTHANDS = {"daily": frozenset(range(7)), "weekdays": frozenset(range(5))}
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
