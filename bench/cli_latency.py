@@ -15,8 +15,9 @@ from datetime import time as clock
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from handhabit.interchange import to_row
 from handhabit.records import Event, Session
-from handhabit.store import Store, to_row
+from handhabit.store import Store
 
 ZONE = ZoneInfo("Europe/Berlin")
 
@@ -51,14 +52,18 @@ def main() -> None:
         count = ten_years(db, datetime.now(ZONE).date())
         print(f"database: {count} sessions over 10 years, {db.stat().st_size / 2**20:.1f} MiB")
         env = {**os.environ, "HANDHABIT_CONFIG": str(config), "HANDHABIT_DB": str(db)}
-        for command in (["done"], ["undo"], ["streak"], ["streak", "--json"], ["check"], ["--help"]):
+        backup = str(Path(folder) / "backup.json")
+        commands = (["done"], ["undo"], ["skip"], ["streak"], ["streak", "--json"], ["streak", "--weeks", "52"],
+                    ["export", "-o", backup], ["import", backup], ["check"], ["--help"])
+        for command in commands:
             times = []
             for _ in range(args.runs):
                 start = time.perf_counter()
                 subprocess.run([sys.executable, "-m", "handhabit", *command], env=env, check=True,
                                capture_output=True)
                 times.append(time.perf_counter() - start)
-            print(f"handhabit {' '.join(command):<14} median {1000 * statistics.median(times):6.0f} ms"
+            label = " ".join(Path(word).name if word.startswith("/") else word for word in command)
+            print(f"handhabit {label:<24} median {1000 * statistics.median(times):6.0f} ms"
                   f"   worst {1000 * max(times):6.0f} ms")
 
 

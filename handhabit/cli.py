@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import sys
 import uuid
@@ -24,7 +25,7 @@ from handhabit import __version__, habits
 from handhabit.clock import utc_now, zone
 from handhabit.config import Config, ConfigError, Habit, Reminder, load
 from handhabit.paths import default_config_path, default_db_path
-from handhabit.records import Session
+from handhabit.records import Excuse, Session
 from handhabit.schedule import upcoming, wall_instant
 from handhabit.timeinput import parse_date, parse_instant
 from handhabit.units import WEEKDAY_NAMES, format_duration, weekday_names
@@ -89,21 +90,24 @@ class App:
             raise Failure(f'no habit "{habit_id}" in the config (known: {", ".join(known)})')
         return self.config.habit(habit_id)
 
-    def report(self, habit: Habit, today: date, week_of: date) -> habits.HabitReport:
+    def report(
+        self, habit: Habit, today: date, week_of: date, sessions: list[Session] | None = None
+    ) -> habits.HabitReport:
         return habits.report(
-            habit, self.store.sessions(habit.id), self.store.excuses(), today=today, week_of=week_of,
-            week_starts_on=self.config.general.week_starts_on,
+            habit, self.store.sessions(habit.id) if sessions is None else sessions, self.store.excuses(),
+            today=today, week_of=week_of, week_starts_on=self.config.general.week_starts_on,
+            routine_minutes=self.config.routine(habit.routine).minutes,
+        )
+
+    def progress(self, habit: Habit, sessions: list[Session], day: date) -> habits.Progress:
+        return habits.progress(
+            habit, sessions, self.store.excuses(), today=day, week_starts_on=self.config.general.week_starts_on,
             routine_minutes=self.config.routine(habit.routine).minutes,
         )
 
 
 def local(instant: datetime, zone: ZoneInfo) -> str:
     return instant.astimezone(zone).strftime("%a %Y-%m-%d %H:%M")
-
-
-def streak_words(report: habits.HabitReport) -> str:
-    unit = report.unit + ("" if report.current_streak == 1 else "s")
-    return f"streak {report.current_streak} {unit}"
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -210,8 +214,9 @@ def init(app: App, force: bool) -> None:
     click.echo(f"Wrote {path}. Edit it, then `handhabit check`.")
 
 
-def when_recorded(app: App, now: datetime, at_text: str | None, date_text: str | None) -> tuple[datetime, bool]:
-    """The session's instant, and whether it is a backfill of an earlier moment."""
+def when_recorded(app: App, now: datetime, at_text: str | None, date_text: str | None) -> tuple[datetime, str]:
+    """The session's instant, and how it was given: "now", "at" (an exact earlier time) or "date" (a
+    past day without a time: stored at noon, the one hour that is in the logical day whatever its start)."""
     if at_text and date_text:
         raise Failure("give --at or --date, not both")
     today = app.today(now)
@@ -220,17 +225,17 @@ def when_recorded(app: App, now: datetime, at_text: str | None, date_text: str |
             at = parse_instant(at_text, app.zone)
             if at > now:
                 raise Failure(f"--at {at_text} is in the future")
-            return at, True
+            return at, "at"
         if date_text:
             day = parse_date(date_text, today)
             if day > today:
                 raise Failure(f"--date {date_text} is in the future (today is {today})")
             if day == today:
-                return now, False
-            return wall_instant(day, max(time(12), app.config.general.day_starts_at), app.zone), True
+                return now, "now"
+            return wall_instant(day, max(time(12), app.config.general.day_starts_at), app.zone), "date"
     except ValueError as exc:
         raise Failure(str(exc)) from None
-    return now, False
+    return now, "now"
 
 
 @cli.command()
@@ -246,25 +251,36 @@ def done(app: App, habit: str | None, minutes: float | None, at_text: str | None
     """Record a session of HABIT (may be left out when the config has one habit)."""
     chosen = app.habit(habit)
     now = utc_now()
-    at, backfill = when_recorded(app, now, at_text, date_text)
+    at, given = when_recorded(app, now, at_text, date_text)
     day = app.today(at)
     session = Session(
         id=str(uuid.uuid4()), habit=chosen.id, at_utc=at, tz=app.zone.key, logical_date=day, minutes=minutes,
-        source="backfill" if backfill else "cli", note=note, recorded_utc=now,
+        source="cli" if given == "now" else "backfill", note=note, recorded_utc=now,
     )
     app.store.add_session(session)
-    click.echo(f"Recorded {chosen.name} at {local(at, app.zone)} (counts for {day:%a %Y-%m-%d}).")
-    print_standing(app, chosen, now)
+    what = chosen.name + (f", {minutes:g} min," if minutes is not None else "")
+    if given == "date":
+        click.echo(f"Recorded {what} for {day:%a %Y-%m-%d}.")
+    else:
+        click.echo(f"Recorded {what} at {local(at, app.zone)} (counts for {day:%a %Y-%m-%d}).")
+    print_standing(app, chosen, now, day)
 
 
-def print_standing(app: App, habit: Habit, now: datetime) -> None:
+def print_standing(app: App, habit: Habit, now: datetime, changed: date | None = None) -> None:
+    """The line after every change: the changed day's progress when it is not today's, today's, the streak."""
     today = app.today(now)
-    general = app.config.general
-    progress = habits.progress(
-        habit, app.store.sessions(habit.id, since=today - timedelta(days=7)), app.store.excuses(), today=today,
-        week_starts_on=general.week_starts_on, routine_minutes=app.config.routine(habit.routine).minutes,
-    )
-    click.echo(f"{habit.name}: {progress.text} · {streak_words(app.report(habit, today, today))}")
+    sessions = app.store.sessions(habit.id)
+    parts = []
+    if changed is not None:
+        then = app.progress(habit, sessions, changed)
+        week_of = habits.week_start(changed, app.config.general.week_starts_on)
+        if then.per == "day" and changed != today:
+            parts.append(f"{then.amount} on {changed:%a %Y-%m-%d}")
+        elif then.per == "week" and week_of != habits.week_start(today, app.config.general.week_starts_on):
+            parts.append(f"{then.amount} in the week of {week_of:%a %Y-%m-%d}")
+    parts.append(app.progress(habit, sessions, today).text)
+    parts.append(app.report(habit, today, today, sessions).streak_text)
+    click.echo(f"{habit.name}: {' · '.join(parts)}")
 
 
 @cli.command()
@@ -277,16 +293,77 @@ def undo(app: App) -> None:
     name = next((h.name for h in app.config.habits if h.id == session.habit), session.habit)
     click.echo(f"Undid {name} at {local(session.at_utc, app.zone)} (counted for {session.logical_date}).")
     if any(h.id == session.habit for h in app.config.habits):
-        print_standing(app, app.config.habit(session.habit), utc_now())
+        print_standing(app, app.config.habit(session.habit), utc_now(), session.logical_date)
+
+
+MAX_EXCUSE_DAYS = 366
+
+
+def excused_days(today: date, date_text: str | None, from_text: str | None, to_text: str | None) -> tuple[date, date]:
+    """The first and last day `skip` excuses. Future days are fine (a planned holiday silences its
+    reminders); ranges are capped at a year because an excuse cannot be undone from the CLI."""
+    if date_text and (from_text or to_text):
+        raise Failure("give --date or --from/--to, not both")
+    if bool(from_text) != bool(to_text):
+        raise Failure("give --from and --to together (for one day use --date)")
+    try:
+        if from_text and to_text:
+            first, last = parse_date(from_text, today), parse_date(to_text, today)
+        else:
+            first = last = parse_date(date_text, today) if date_text else today
+    except ValueError as exc:
+        raise Failure(str(exc)) from None
+    if first > last:
+        raise Failure(f"--from {first} is after --to {last}")
+    if (last - first).days >= MAX_EXCUSE_DAYS:
+        raise Failure(f"--from {first} --to {last} is more than {MAX_EXCUSE_DAYS} days (excuse a year at most)")
+    return first, last
+
+
+def span_words(first: date, last: date) -> str:
+    if first == last:
+        return f"on {first:%a %Y-%m-%d}"
+    return f"for {(last - first).days + 1} days, {first:%a %Y-%m-%d} to {last:%a %Y-%m-%d}"
+
+
+@cli.command()
+@click.argument("habit", required=False)
+@click.option("--date", "date_text", metavar="DATE", help="The day to excuse (default: today).")
+@click.option("--from", "from_text", metavar="DATE", help="The first day of a range to excuse (with --to).")
+@click.option("--to", "to_text", metavar="DATE", help="The last day of the range, included.")
+@click.option("--reason", help="Why, e.g. vacation, sick, rest.")
+@click.pass_obj
+def skip(app: App, habit: str | None, date_text: str | None, from_text: str | None, to_text: str | None,
+         reason: str | None) -> None:
+    """Excuse days for HABIT (all habits when left out): a shortfall on them neither counts for nor
+    against the streak, and the daemon holds their reminders."""
+    chosen = [app.habit(habit)] if habit else list(app.config.habits)
+    now = utc_now()
+    first, last = excused_days(app.today(now), date_text, from_text, to_text)
+    target = chosen[0].id if habit else "*"
+    who = chosen[0].name if habit else "all habits"
+    because = f" ({reason})" if reason else ""
+    covered = habits.excused_dates([e for e in app.store.excuses() if e.habit in ("*", target)], first, last)
+    if len(covered) == (last - first).days + 1:
+        click.echo(f"{who[0].upper()}{who[1:]} already excused {span_words(first, last)}; nothing changed.")
+        return
+    app.store.add_excuse(Excuse(str(uuid.uuid4()), target, first, last, reason))
+    click.echo(f"Excused {who} {span_words(first, last)}{because}.")
+    for h in chosen:
+        print_standing(app, h, now)
 
 
 @cli.command()
 @click.argument("habit", required=False)
 @click.option("--week", "week_text", metavar="DATE", help="Show the week holding DATE (default: this week).")
+@click.option("--weeks", type=click.IntRange(1, 520), metavar="N",
+              help="Draw a heatmap of the last N weeks (up to the week shown) instead of the table.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_obj
-def streak(app: App, habit: str | None, week_text: str | None, as_json: bool) -> None:
+def streak(app: App, habit: str | None, week_text: str | None, weeks: int | None, as_json: bool) -> None:
     """The week's summary: sessions per day, streaks and habit strength."""
+    if weeks and as_json:
+        raise Failure("--weeks draws a heatmap, --json prints one week: give one of them")
     from handhabit import report
 
     chosen = [app.habit(habit)] if habit else list(app.config.habits)
@@ -295,14 +372,105 @@ def streak(app: App, habit: str | None, week_text: str | None, as_json: bool) ->
         week_of = parse_date(week_text, today) if week_text else today
     except ValueError as exc:
         raise Failure(str(exc)) from None
-    start = habits.week_start(week_of, app.config.general.week_starts_on)
-    reports = [app.report(h, today, week_of) for h in chosen]
+    general = app.config.general
+    start = habits.week_start(week_of, general.week_starts_on)
+    history = {h.id: app.store.sessions(h.id) for h in chosen}
+    reports = [app.report(h, today, week_of, history[h.id]) for h in chosen]
     if as_json:
         click.echo(json.dumps(report.streak_json(today, start, reports), indent=2))
         return
     from rich.console import Console
 
-    Console().print(report.streak_table(today, start, reports))
+    console = Console()
+    if not weeks:
+        console.print(report.streak_table(today, start, reports))
+        return
+    from handhabit.heatmap import heatmap, legend
+
+    for r in reports:
+        days = habits.calendar(
+            r.habit, history[r.habit.id], app.store.excuses(), first=start - timedelta(weeks=weeks - 1),
+            weeks=weeks, week_starts_on=general.week_starts_on,
+            routine_minutes=app.config.routine(r.habit.routine).minutes,
+        )
+        console.print(heatmap(r, days, today=today, week_starts_on=general.week_starts_on, width=console.width))
+        console.print()
+    console.print(legend())
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Temp file in the same folder, then a rename: a full disk or a crash never leaves a truncated backup."""
+    import contextlib
+    import os
+    import tempfile
+
+    try:
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0600
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+    except OSError as exc:
+        raise RuntimeFailure(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+@cli.command()
+@click.option("--format", "file_format", type=click.Choice(["json", "csv"]), default="json", show_default=True,
+              help="json: every record, for backups and `handhabit import`; csv: a row per session, for spreadsheets.")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (replaced atomically) instead of standard output.")
+@click.pass_obj
+def export(app: App, file_format: str, output: str | None) -> None:
+    """Write all records out: JSON to back up or move to another machine, CSV for a spreadsheet."""
+    from handhabit import interchange
+
+    records = interchange.Records(*app.store.all_records())
+    text = interchange.export_json(records) if file_format == "json" else interchange.export_csv(records.sessions)
+    data = text.encode("utf-8")  # bytes, so the locale can neither mangle notes nor turn \n into \r\n
+    if output is None or output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        write_atomically(Path(output), data)
+
+
+def counted(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+@cli.command("import")
+@click.argument("file", metavar="FILE")
+@click.pass_obj
+def import_(app: App, file: str) -> None:
+    """Add the records of a JSON export (a backup, another machine's); records already here are skipped.
+
+    The whole file is checked first: a file with any problem changes nothing. FILE may be - for stdin.
+    """
+    from handhabit import interchange
+
+    name = "stdin" if file == "-" else file
+    try:
+        data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    except OSError as exc:
+        raise RuntimeFailure(f"cannot read {file}: {exc.strerror or exc}") from None
+    try:
+        records = interchange.read_export(data)
+    except interchange.BadImport as exc:
+        raise Failure(f"{name}: {exc}") from None
+    known = {habit.id for habit in app.config.habits}  # before writing: a broken config stops the import unchanged
+    added = app.store.import_records(records.sessions, records.excuses, records.events)
+    total = len(records.sessions) + len(records.excuses) + len(records.events)
+    click.echo(f"Imported {counted(added['sessions'], 'session')}, {counted(added['excuses'], 'excuse')} and "
+               f"{counted(added['events'], 'event')} from {name}; {total - sum(added.values())} already present.")
+    strangers = sorted({session.habit for session in records.sessions} - known)
+    if strangers:
+        click.echo(f"Kept sessions of habits not in the config: {', '.join(strangers)} "
+                   "(add them to the config to see their streaks).")
 
 
 def main() -> NoReturn:
@@ -320,6 +488,11 @@ def main() -> NoReturn:
         sys.exit(130)
     except sqlite3.Error as exc:
         click.echo(f"handhabit: database error: {exc} (is the file at --db a handhabit database?)", err=True)
+        sys.exit(FAILURE)
+    except BrokenPipeError:
+        # `handhabit export | head`: the reader has gone, which is no error to report. Standard output
+        # goes to /dev/null so the interpreter's last flush cannot complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(FAILURE)
     except OSError as exc:
         click.echo(f"handhabit: {exc}", err=True)

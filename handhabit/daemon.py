@@ -127,6 +127,9 @@ class Daemon:
             log.info("%s: a session since the last break; the next break is %s after it", reminder.id, every)
             return
         progress = self._progress(habit.id, now)
+        if progress is not None and progress.excused:  # `handhabit skip`: no nagging, whatever skip_if_met says
+            self._record(reminder, "skipped", f"excused: {progress.text}", now)
+            return
         if reminder.skip_if_met and progress is not None and progress.met:
             self._record(reminder, "skipped", f"target met: {progress.text}", now)
             return

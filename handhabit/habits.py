@@ -4,6 +4,10 @@ Everything here is pure so the daemon, the CLI and the tests agree on one answer
 are always parameters, records come in as plain iterables and nothing is stored. Streaks and scores are
 recomputed from the whole history on every call, so the loops work on `date.toordinal()` integers and a
 per-day dict instead of date objects to keep ten years of history cheap.
+
+Excuses only ever forgive: an excused unit that falls short is neutral (habits.md), but one that is met
+anyway counts like any met unit. Otherwise `skip` on a day already done would cut the streak it was
+meant to protect, and "excusing a day never lowers the current streak" would not hold.
 """
 
 from __future__ import annotations
@@ -17,7 +21,10 @@ from zoneinfo import ZoneInfo
 from handhabit.config import Habit, Target
 from handhabit.records import Excuse, Session
 
-__all__ = ["DayReport", "HabitReport", "Progress", "logical_date", "progress", "report", "week_start"]
+__all__ = [
+    "DayReport", "HabitReport", "Progress", "calendar", "excused_dates", "logical_date", "progress", "report",
+    "week_start",
+]
 
 HALF_LIFE_DAYS = 13
 # Sums of float minutes (e.g. 3.3 + 3.3 + 3.4) may land a hair under a whole target.
@@ -72,6 +79,10 @@ class HabitReport:
     last_week_minutes: float
     days: tuple[DayReport, ...]
 
+    @property
+    def streak_text(self) -> str:
+        return f"streak {self.current_streak} {self.unit}{'' if self.current_streak == 1 else 's'}"
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -90,11 +101,13 @@ class Progress:
     excused: bool = False
 
     @property
-    def text(self) -> str:
+    def amount(self) -> str:
         amount = f"{_fmt(self.done, floor=True)} of {_fmt(self.required)}"
-        if self.counts == "minutes":
-            amount += " min"
-        text = f"{amount} this week" if self.per == "week" else f"{amount} today"
+        return amount + " min" if self.counts == "minutes" else amount
+
+    @property
+    def text(self) -> str:
+        text = f"{self.amount} this week" if self.per == "week" else f"{self.amount} today"
         if self.excused:
             text += " (excused)"
         elif not self.due:
@@ -140,16 +153,19 @@ def _bucket(habit: Habit, sessions: Iterable[Session], routine_minutes: float) -
     return {o: (len(ms), math.fsum(ms)) for o, ms in minutes.items()}
 
 
+def excused_dates(excuses: Iterable[Excuse], first: dt.date, last: dt.date) -> set[dt.date]:
+    """The days in [first, last] that `excuses` cover, whichever habit they name: the caller picks."""
+    days: set[dt.date] = set()
+    for e in excuses:
+        start, end = max(e.from_date, first), min(e.to_date, last)
+        days.update(start + dt.timedelta(days=i) for i in range((end - start).days + 1))
+    return days
+
+
 def _excused(habit: Habit, excuses: Iterable[Excuse], lo: int, hi: int) -> set[int]:
     """Excused ordinals, clipped to [lo, hi] so an open-ended excuse costs nothing."""
-    days: set[int] = set()
-    for e in excuses:
-        if e.habit not in ("*", habit.id):
-            continue
-        first = max(e.from_date.toordinal(), lo)
-        last = min(e.to_date.toordinal(), hi)
-        days.update(range(first, last + 1))
-    return days
+    mine = [e for e in excuses if e.habit in ("*", habit.id)]
+    return {d.toordinal() for d in excused_dates(mine, dt.date.fromordinal(lo), dt.date.fromordinal(hi))}
 
 
 def _weekday(ordinal: int) -> int:
@@ -205,10 +221,9 @@ def report(
 
     if target.per == "week":
         run = _weekly_run(target, amount, buckets, excused, start_o, today, week_starts_on)
-        days = _week_days_weekly(target, amount, buckets, excused, due, shown_o)
     else:
         run = _daily_run(target, amount, buckets, excused, due, start_o, today_o)
-        days = _week_days_daily(target, amount, buckets, excused, due, shown_o)
+    days = _week_days(target, amount, buckets, excused, due, shown_o)
 
     def totals(first: int) -> tuple[int, float]:
         week = [buckets[o] for o in range(first, first + 7) if o in buckets]
@@ -241,10 +256,12 @@ def _daily_run(
 ) -> _Run:
     run = _Run(0.5 ** (1 / HALF_LIFE_DAYS))
     for o in range(start_o, today_o + 1):
-        if not due[_weekday(o)] or o in excused:
+        if not due[_weekday(o)]:
             continue  # neutral: neither extends nor breaks, score unchanged
         n, minutes = buckets.get(o, (0, 0.0))
         credit = _credit(_done(target, n, minutes), amount)
+        if credit < 1 and o in excused:
+            continue  # an excuse forgives a shortfall; a day met anyway still counts
         if o == today_o and credit < 1:
             break  # today is still open: it counts once met and never breaks the streak
         run.add(credit)
@@ -276,14 +293,50 @@ def _weekly_run(
     current_o = week_start(today, week_starts_on).toordinal()
     for first in range(start_o, current_o + 1, 7):
         required = _week_required(amount, excused, first)
-        if required == 0:
-            continue  # an all-excused week is neutral
         done = _week_done(target, buckets, first, min(first + 7, today_o + 1))
+        if required == 0 and done == 0:
+            continue  # an all-excused week is neutral unless something was done in it
         credit = _credit(done, required)
         if first == current_o and credit < 1:
             break
         run.add(credit)
     return run
+
+
+def calendar(
+    habit: Habit,
+    sessions: Iterable[Session],
+    excuses: Iterable[Excuse],
+    *,
+    first: dt.date,
+    weeks: int,
+    week_starts_on: int,
+    routine_minutes: float,
+) -> tuple[DayReport, ...]:
+    """Every day of `weeks` calendar weeks from the week holding `first`: the heatmap's cells, with the
+    same credit rules as the weekly summary so the two never disagree."""
+    target = habit.target
+    amount = _amount(target)
+    buckets = _bucket(habit, sessions, routine_minutes)
+    first_o = week_start(first, week_starts_on).toordinal()
+    excused = _excused(habit, excuses, first_o, first_o + 7 * weeks - 1)
+    due = [wd in habit.days for wd in range(7)]
+    return tuple(
+        day for w in range(weeks) for day in _week_days(target, amount, buckets, excused, due, first_o + 7 * w)
+    )
+
+
+def _week_days(
+    target: Target,
+    amount: float,
+    buckets: Buckets,
+    excused: set[int],
+    due: list[bool],
+    first_o: int,
+) -> tuple[DayReport, ...]:
+    if target.per == "week":
+        return _week_days_weekly(target, amount, buckets, excused, due, first_o)
+    return _week_days_daily(target, amount, buckets, excused, due, first_o)
 
 
 def _week_days_daily(
@@ -326,8 +379,9 @@ def _week_days_weekly(
     for o in range(first_o, first_o + 7):
         n, minutes = buckets.get(o, (0, 0.0))
         done += _done(target, n, minutes)
-        # An all-excused week is neutral: it shows as excused, never as met.
-        credit = _credit(done, required) if required > 0 else 0.0
+        # An all-excused week is neutral until something is done in it; then it is met, like any week
+        # whose excused days leave less than one session to do.
+        credit = _credit(done, required) if required > 0 or done > 0 else 0.0
         days.append(
             DayReport(
                 date=dt.date.fromordinal(o),

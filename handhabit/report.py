@@ -55,16 +55,19 @@ def streak_json(today: dt.date, week_start: dt.date, reports: Sequence[HabitRepo
 
 
 def day_mark(day: DayReport, unit: str = "day") -> str:
-    """Excused wins over met: an excused day counts for nothing, whatever was done on it. For weekly
-    targets a day's credit is the week's so far, so only days with sessions get a credit mark: the row
-    then shows which days were done, turning from partial to met once the week is met."""
-    if day.excused:
-        return EXCUSED
+    """Met wins over excused, because a met excused day counts (habits.py); a daily shortfall on an
+    excused day is neutral and shows as excused. For weekly targets a day's credit is the week's so far,
+    so only days with sessions get a credit mark: the row shows which days were done and how far the
+    week had come by then."""
     counted = unit == "day" or day.sessions > 0
     if counted and day.met:
         return MET
+    if day.excused and unit == "day":
+        return EXCUSED
     if counted and day.credit > 0:
         return PARTIAL
+    if day.excused:
+        return EXCUSED
     if not day.due:
         return NOT_DUE
     return NONE

@@ -10,21 +10,21 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, fields
-from datetime import date, datetime, timezone
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+# The text form of records lives with the export, so a round trip through a fresh database is byte-identical.
+from handhabit.interchange import from_row, parse_utc, to_row, utc_text
 from handhabit.records import Event, Excuse, Session
 
 BUSY_TIMEOUT_SECONDS = 10.0
 SCHEMA_VERSION = 1
 migrations = Migrations("handhabit")
-R = TypeVar("R", Session, Excuse, Event)
 
 
 @migrations()
@@ -46,37 +46,6 @@ def m001_records(db: Database) -> None:
     )
     db["events"].create_index(["at_utc"])  # type: ignore[union-attr]
     db["events"].create_index(["reminder", "kind", "at_utc"])  # type: ignore[union-attr]
-
-
-def utc_text(instant: datetime) -> str:
-    """ISO instant with a Z; fixed width, so text order is time order in SQL."""
-    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_utc(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
-
-
-def to_row(record: Session | Excuse | Event) -> dict[str, Any]:
-    row = asdict(record)
-    for key, value in row.items():
-        if isinstance(value, datetime):
-            row[key] = utc_text(value)
-        elif isinstance(value, date):
-            row[key] = value.isoformat()
-    return row
-
-
-def from_row(kind: type[R], row: dict[str, Any]) -> R:
-    values: dict[str, Any] = {}
-    for field in fields(kind):
-        value = row.get(field.name)
-        if value is not None and field.type in ("datetime", "datetime | None"):
-            value = parse_utc(value)
-        elif value is not None and field.type in ("date",):
-            value = date.fromisoformat(value)
-        values[field.name] = value
-    return kind(**values)
 
 
 def _private_file(path: Path) -> None:
@@ -188,3 +157,35 @@ class Store:
             "SELECT reminder, max(at_utc) AS at FROM events WHERE kind = 'fired' GROUP BY reminder"
         )
         return {row["reminder"]: parse_utc(row["at"]) for row in rows if row["reminder"]}
+
+    # export and import
+    def all_records(self) -> tuple[list[Session], list[Excuse], list[Event]]:
+        """Everything, undone sessions included: a backup without them could not restore what `undo` marked."""
+        return (
+            [from_row(Session, row) for row in self._rows("SELECT * FROM sessions")],
+            [from_row(Excuse, row) for row in self._rows("SELECT * FROM excuses")],
+            [from_row(Event, row) for row in self._rows("SELECT * FROM events")],
+        )
+
+    def import_records(
+        self, sessions: Sequence[Session], excuses: Sequence[Excuse], events: Sequence[Event]
+    ) -> dict[str, int]:
+        """Adds the records whose ids are new, in one transaction: all or nothing, and importing twice adds nothing.
+
+        Returns how many were added per table. BEGIN IMMEDIATE takes the write lock before the ids are read,
+        so a daemon writing meanwhile waits (busy timeout) instead of failing the import with "locked".
+        """
+        db = self.db
+        added: dict[str, int] = {}
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for table, records in (("sessions", sessions), ("excuses", excuses), ("events", events)):
+                present = {row[0] for row in db.execute(f"SELECT id FROM {table}")}
+                rows = [to_row(record) for record in records if record.id not in present]
+                db.table(table).insert_all(rows, batch_size=1000)
+                added[table] = len(rows)
+            db.execute("COMMIT")
+        except BaseException:
+            db.rollback()
+            raise
+        return added

@@ -80,7 +80,7 @@ def test_bad_config_exits_2_with_one_line_per_problem(env: dict[str, str], tmp_p
 def test_done_undo_and_streak_json(env: dict[str, str], home: Path) -> None:
     done = hh(env, "done", "--minutes", "6", "--note", "after lunch")
     assert done.returncode == 0, done.stderr
-    assert "Recorded Hand massage at " in done.stdout
+    assert "Recorded Hand massage, 6 min, at " in done.stdout
     assert "Hand massage: 1 of 2 today" in done.stdout
     backfill = hh(env, "done", "--date", "yesterday")
     assert backfill.returncode == 0, backfill.stderr
@@ -153,3 +153,16 @@ def test_corrupt_database_is_one_line_and_untouched(env: dict[str, str], tmp_pat
     assert result.stderr.startswith("handhabit: database error: file is not a database")
     assert len(result.stderr.splitlines()) == 1
     assert db.read_bytes() == b"garbage" * 200
+
+
+def test_a_reader_that_leaves_early_gets_no_error_message(env: dict[str, str], home: Path) -> None:
+    # `handhabit export | head`: once the reader has gone, handhabit stops quietly.
+    assert hh(env, "done").returncode == 0
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        result = subprocess.run([sys.executable, "-m", "handhabit", "export"], env=env, stdout=write,
+                                stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write)
+    assert (result.returncode, result.stderr) == (1, "")

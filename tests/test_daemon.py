@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,7 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from handhabit.config import Config, General, Habit, Notify, Reminder, Target, builtin
 from handhabit.daemon import HEARTBEAT, HEARTBEAT_JOB, Daemon, compose, job_id
 from handhabit.notify import Note, NotifyError
-from handhabit.records import Event, Session
+from handhabit.records import Event, Excuse, Session
 from handhabit.store import Store
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -87,6 +88,18 @@ def test_met_target_skips_the_reminder_and_says_why(store: Store) -> None:
         daemon.fire("bedtime")
     assert notifier.notes == []
     assert kinds(store) == [("bedtime", "skipped", "target met: 2 of 2 today")]
+
+
+def test_an_excused_day_holds_every_reminder(store: Store) -> None:
+    notifier = FakeNotifier()
+    always = replace(BEDTIME, skip_if_met=False)
+    daemon = Daemon(config(always), store, notifier, BERLIN)
+    store.add_excuse(Excuse("e1", "*", date(2025, 3, 10), date(2025, 3, 12), "sick"))
+    for day in (10, 13):
+        with time_machine.travel(at_berlin(2025, 3, day, 22, 30), tick=False):
+            daemon.fire("bedtime")
+    assert [n.body.splitlines()[1] for n in notifier.notes] == ["0 of 2 today · done? run: handhabit done"]
+    assert kinds(store) == [("bedtime", "skipped", "excused: 0 of 2 today (excused)"), ("bedtime", "fired", "fake")]
 
 
 def test_a_session_since_the_last_break_postpones_the_break(store: Store) -> None:

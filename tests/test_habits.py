@@ -140,9 +140,20 @@ def test_e3_excused_day_is_neutral() -> None:
     after_tue = run(DAILY1, sessions[:2], excuses, today=WED).score
     after_wed = run(DAILY1, sessions[:2], excuses, today=THU).score
     assert after_tue == after_wed == round(1 - M_DAY**2, 6)
-    # Even a session done on the excused day changes nothing.
-    assert run(DAILY1, [*sessions[:2], session(WED)], excuses, today=THU).score == after_wed
     assert fri.days[2].excused and not fri.days[2].met
+
+
+def test_an_excused_day_met_anyway_counts() -> None:
+    # Excuses forgive, they never take away: `skip` on a day already done keeps the streak it had.
+    sessions = [session(MON), session(TUE), session(WED)]
+    plain = run(DAILY1, sessions, today=THU)
+    excused = run(DAILY1, sessions, [excuse(TUE)], today=THU)
+    assert (excused.current_streak, excused.best_streak, excused.score) == (3, 3, plain.score)
+    assert excused.days[1].excused and excused.days[1].met
+    # Falling short on an excused day is still neutral: half of two sessions neither counts nor breaks.
+    monday = [session(MON), session(MON, time(21))]
+    short = run(TWICE, [*monday, session(TUE)], [excuse(TUE)], today=WED)
+    assert (short.current_streak, short.score) == (1, run(TWICE, monday, today=TUE).score)
 
 
 @pytest.mark.parametrize(("days", "expected"), [(1, 0.0519), (13, 0.5000), (87, 0.9903)])
@@ -304,6 +315,9 @@ def test_all_excused_week_is_neutral_for_weekly_targets() -> None:
     assert r.score == round(1 - m**2, 6)
     shown = run(WEEKLY3, sessions, excuses, today=MON + 3 * week, week_of=MON + week)
     assert all(d.excused and not d.met and d.credit == 0.0 for d in shown.days)
+    # A session in the excused week makes it met (six excused days would ask for one anyway).
+    anyway = run(WEEKLY3, [*sessions, session(WED + week)], excuses, today=MON + 3 * week)
+    assert (anyway.current_streak, anyway.best_streak) == (3, 3)
 
 
 def test_only_excused_units_make_a_streak_of_zero() -> None:

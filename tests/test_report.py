@@ -252,7 +252,10 @@ def test_day_mark_precedence() -> None:
     assert mark(sessions=1, credit=0.5) == "◐"
     assert mark(sessions=2, credit=1.0, met=True) == "✓"
     assert mark(due=False, sessions=2, credit=1.0, met=True) == "✓"  # done on a day off still shows
-    assert mark(excused=True, sessions=2, credit=1.0, met=True) == "⊘"
+    assert mark(excused=True, sessions=2, credit=1.0, met=True) == "✓"  # met anyway: it counts
+    assert mark(excused=True, sessions=1, credit=0.5) == "⊘"  # a shortfall on an excused day is forgiven
+    assert mark("week", excused=True, sessions=1, credit=0.5) == "◐"  # still counts towards the week
+    assert mark("week", excused=True) == "⊘"
     # Weekly: a day without sessions shows none even when the week's credit is carried over.
     assert mark("week", credit=0.5) == "·"
     assert mark("week", credit=1.0, met=True) == "·"

@@ -1,0 +1,219 @@
+"""`done`, `undo`, `skip` and `streak --weeks` as a person types them, in-process so time-machine can
+pin "now": real click parsing, the real entry point and a real SQLite file in a temp dir."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from handhabit.cli import main
+
+BERLIN = ZoneInfo("Europe/Berlin")
+CONFIG = """
+[general]
+timezone = "Europe/Berlin"
+
+[[habits]]
+id = "hand-massage"
+name = "Hand massage"
+target = { sessions = 2, per = "day" }
+
+[[habits]]
+id = "daily"
+name = "Finger stretches"
+target = { sessions = 1, per = "day" }
+"""
+Run = Callable[..., tuple[int, str, str]]
+
+
+def berlin(*args: int) -> datetime:
+    return datetime(*args, tzinfo=BERLIN)
+
+
+THU = berlin(2025, 3, 13, 10, 0)  # habits.md's week: 2025-03-10 is a Monday
+FRI = berlin(2025, 3, 14, 10, 0)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "handhabit.db"
+
+
+@pytest.fixture
+def hh(tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Run:
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG)
+    monkeypatch.setenv("HANDHABIT_CONFIG", str(config))
+    monkeypatch.setenv("HANDHABIT_DB", str(db))
+    monkeypatch.setenv("COLUMNS", "100")
+
+    def run(*args: str, now: datetime = THU) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["handhabit", *args])
+        with time_machine.travel(now, tick=False), pytest.raises(SystemExit) as exit_info:
+            main()
+        out, err = capsys.readouterr()
+        return int(exit_info.value.code or 0), out, err
+
+    return run
+
+
+def rows(db: Path, table: str) -> list[tuple[object, ...]]:
+    if not db.exists():
+        return []
+    with sqlite3.connect(db) as conn:
+        return conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+
+
+def streak_json(hh: Run, habit: str, now: datetime = THU) -> dict[str, object]:
+    code, out, err = hh("streak", habit, "--json", now=now)
+    assert code == 0, err
+    (report,) = json.loads(out)["habits"]
+    return dict(report)
+
+
+# --- done and undo ----------------------------------------------------------------------------------
+
+
+def test_done_for_a_past_day_prints_that_day_and_today(hh: Run) -> None:
+    code, out, _ = hh("done", "hand-massage", "--date", "2025-03-11")
+    assert code == 0
+    assert out.splitlines() == [
+        "Recorded Hand massage for Tue 2025-03-11.",
+        "Hand massage: 1 of 2 on Tue 2025-03-11 · 0 of 2 today · streak 0 days",
+    ]
+    code, out, _ = hh("done", "hand-massage", "--at", "2025-03-12T00:30", "--minutes", "7.5", "--note", "late")
+    assert out.splitlines()[0] == "Recorded Hand massage, 7.5 min, at Wed 2025-03-12 00:30 (counts for Tue 2025-03-11)."
+    assert out.splitlines()[1].startswith("Hand massage: 2 of 2 on Tue 2025-03-11 · 0 of 2 today")
+    code, out, _ = hh("done", "hand-massage")
+    assert out.splitlines() == [
+        "Recorded Hand massage at Thu 2025-03-13 10:00 (counts for Thu 2025-03-13).",
+        "Hand massage: 1 of 2 today · streak 0 days",  # Tue met, Wed none
+    ]
+
+
+def test_e6_backfill_and_undo_through_the_cli(hh: Run, db: Path) -> None:
+    for at in ("2025-03-10T20:00", "2025-03-12T20:00", "2025-03-13T20:00"):
+        assert hh("done", "daily", "--at", at, now=FRI)[0] == 0
+    code, out, _ = hh("done", "daily", "--date", "2025-03-11", now=FRI)
+    assert out.splitlines()[-1] == "Finger stretches: 1 of 1 on Tue 2025-03-11 · 0 of 1 today · streak 4 days"
+    code, out, _ = hh("undo", now=FRI)
+    assert code == 0
+    assert out.splitlines() == [
+        "Undid Finger stretches at Tue 2025-03-11 12:00 (counted for 2025-03-11).",
+        "Finger stretches: 0 of 1 on Tue 2025-03-11 · 0 of 1 today · streak 2 days",
+    ]
+    _, out, _ = hh("undo", now=FRI)
+    assert out.startswith("Undid Finger stretches at Thu 2025-03-13 20:00")
+    # Undo marks, never erases.
+    assert len(rows(db, "sessions")) == 4
+    assert sum(row[-1] is not None for row in rows(db, "sessions")) == 2
+
+
+def test_done_in_the_future_changes_nothing(hh: Run, db: Path) -> None:
+    code, _, err = hh("done", "daily", "--date", "2025-03-14")
+    assert (code, err) == (2, "handhabit: --date 2025-03-14 is in the future (today is 2025-03-13)\n")
+    # 03:00 on Friday is still Thursday's logical day, so "tomorrow" starts at 04:00.
+    code, _, err = hh("done", "daily", "--date", "today", now=berlin(2025, 3, 14, 3, 0))
+    assert code == 0 and rows(db, "sessions")[0][4] == "2025-03-13"
+
+
+# --- skip -------------------------------------------------------------------------------------------
+
+
+def test_skip_today_for_all_habits(hh: Run, db: Path) -> None:
+    code, out, _ = hh("skip", "--reason", "sick")
+    assert code == 0
+    assert out.splitlines() == [
+        "Excused all habits on Thu 2025-03-13 (sick).",
+        "Hand massage: 0 of 2 today (excused) · streak 0 days",
+        "Finger stretches: 0 of 1 today (excused) · streak 0 days",
+    ]
+    assert rows(db, "excuses")[0][1:] == ("*", "2025-03-13", "2025-03-13", "sick")
+    thursday = streak_json(hh, "daily")["days"][3]  # type: ignore[index]
+    assert thursday == {"date": "2025-03-13", "due": True, "excused": True, "sessions": 0, "minutes": 0.0,
+                        "credit": 0.0, "met": False}
+
+
+def test_skip_a_range_for_one_habit_keeps_the_streak(hh: Run, db: Path) -> None:
+    for at in ("2025-03-10T20:00", "2025-03-11T20:00", "2025-03-14T20:00"):
+        hh("done", "daily", "--at", at, now=berlin(2025, 3, 15, 10))
+    sat = berlin(2025, 3, 15, 10)
+    assert streak_json(hh, "daily", sat)["current_streak"] == 1
+    code, out, _ = hh("skip", "daily", "--from", "2025-03-11", "--to", "2025-03-13", "--reason", "travel", now=sat)
+    assert code == 0
+    assert out.splitlines() == [
+        "Excused Finger stretches for 3 days, Tue 2025-03-11 to Thu 2025-03-13 (travel).",
+        "Finger stretches: 0 of 1 today · streak 3 days",  # Mon, Tue (done anyway), Fri
+    ]
+    assert streak_json(hh, "hand-massage", sat)["days"][2]["excused"] is False  # type: ignore[index]
+    # Asking again changes nothing; a day still free makes a new excuse.
+    code, out, _ = hh("skip", "daily", "--date", "2025-03-12", now=sat)
+    assert out == "Finger stretches already excused on Wed 2025-03-12; nothing changed.\n"
+    assert len(rows(db, "excuses")) == 1
+
+
+def test_skip_a_planned_holiday_in_the_future(hh: Run, db: Path) -> None:
+    code, out, _ = hh("skip", "--from", "2025-12-22", "--to", "2026-01-02", "--reason", "holiday")
+    assert code == 0
+    assert out.splitlines()[0] == "Excused all habits for 12 days, Mon 2025-12-22 to Fri 2026-01-02 (holiday)."
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--date", "today", "--from", "2025-03-10", "--to", "2025-03-11"], "give --date or --from/--to, not both"),
+        (["--from", "2025-03-10"], "give --from and --to together (for one day use --date)"),
+        (["--from", "2025-03-12", "--to", "2025-03-10"], "--from 2025-03-12 is after --to 2025-03-10"),
+        (["--from", "2025-01-01", "--to", "2026-01-02"],
+         "--from 2025-01-01 --to 2026-01-02 is more than 366 days (excuse a year at most)"),
+        (["--date", "someday"], '"someday" is not a date (use YYYY-MM-DD, "today" or "yesterday")'),
+        (["nails"], 'no habit "nails" in the config (known: hand-massage, daily)'),
+    ],
+)
+def test_skip_mistakes_are_one_line_and_change_nothing(hh: Run, db: Path, args: list[str], message: str) -> None:
+    assert hh("skip", *args) == (2, "", f"handhabit: {message}\n")
+    assert rows(db, "excuses") == []
+
+
+# --- streak --weeks ----------------------------------------------------------------------------------
+
+
+def test_streak_weeks_draws_a_heatmap(hh: Run) -> None:
+    now = berlin(2025, 3, 13, 22, 0)  # Thursday evening
+    for day in range(3, 13):  # Mon 3 Mar to Wed 12 Mar, once a day
+        hh("done", "daily", "--at", f"2025-03-{day:02d}T20:00", now=now)
+    hh("done", "daily", "--at", "2025-02-25T20:00", now=now)
+    hh("skip", "daily", "--date", "2025-03-01", now=now)
+    code, out, _ = hh("streak", "daily", "--weeks", "3", now=now)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[:3] == [
+        "Finger stretches: streak 10 days, best 10, strength 44%",
+        "2025-02-24 to 2025-03-16: 11 of 16 due days met",
+        "      Mar",  # over the first week starting in March; no room for Feb before it
+    ]
+    assert lines[3:10] == [
+        "Mon · ✓ ✓",
+        "Tue ✓ ✓ ✓",
+        "Wed · ✓ ✓",
+        "Thu · ✓ ·",  # today, still open
+        "Fri · ✓",
+        "Sat ⊘ ✓",
+        "Sun · ✓",
+    ]
+    assert lines[-1] == "✓ met  ◐ partial  · none  – not due  ⊘ excused"
+
+
+def test_streak_weeks_and_json_do_not_mix(hh: Run) -> None:
+    code, _, err = hh("streak", "--weeks", "4", "--json")
+    assert (code, err) == (2, "handhabit: --weeks draws a heatmap, --json prints one week: give one of them\n")
+    code, _, err = hh("streak", "--weeks", "0")
+    assert code == 2 and err.startswith("handhabit: Invalid value for '--weeks': 0 is not in the range 1<=x<=520.")
