@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from handhabit.config import Habit, Target
 from handhabit.records import Excuse, Session
+from handhabit.schedule import wall_instant
 
 __all__ = [
     "DayReport", "HabitReport", "Progress", "calendar", "excused_dates", "logical_date", "progress", "report",
@@ -32,18 +33,21 @@ _EPSILON = 1e-9
 
 
 def logical_date(at: dt.datetime, zone: ZoneInfo, day_starts_at: dt.time) -> dt.date:
-    """Subtracting the day start from the *wall clock* (not from the instant) keeps the boundary at the
-    same local time on 23- and 25-hour DST days."""
+    """The date whose day runs from the first instant the clock shows `day_starts_at` on it to that of
+    the next date (habits.md: wall time minus the day start). Bounding the day by instants keeps the
+    zone's real day lengths and lets no later session get an earlier day, even when the day start
+    falls in a repeated or skipped DST hour."""
     if at.tzinfo is None:
         raise ValueError("logical_date needs a timezone-aware datetime")
     wall = at.astimezone(zone).replace(tzinfo=None)
-    offset = dt.timedelta(
-        hours=day_starts_at.hour,
-        minutes=day_starts_at.minute,
-        seconds=day_starts_at.second,
-        microseconds=day_starts_at.microsecond,
-    )
-    return (wall - offset).date()
+    offset = dt.timedelta(hours=day_starts_at.hour, minutes=day_starts_at.minute, seconds=day_starts_at.second)
+    day = (wall - offset).date()  # the answer, unless the day start falls inside a DST change
+    instant = at.astimezone(dt.timezone.utc)
+    if instant < wall_instant(day, day_starts_at, zone):
+        return day - dt.timedelta(days=1)
+    if instant >= wall_instant(day + dt.timedelta(days=1), day_starts_at, zone):
+        return day + dt.timedelta(days=1)
+    return day
 
 
 def week_start(day: dt.date, week_starts_on: int) -> dt.date:

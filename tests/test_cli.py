@@ -166,3 +166,12 @@ def test_a_reader_that_leaves_early_gets_no_error_message(env: dict[str, str], h
     finally:
         os.close(write)
     assert (result.returncode, result.stderr) == (1, "")
+
+
+def test_a_session_keeps_its_day_after_the_machine_changes_zone(env: dict[str, str], home: Path) -> None:
+    # 23:00 on Monday in New York is 05:00 on Tuesday in Berlin: flying home must not move it.
+    new_york = hh({**env, "TZ": "America/New_York"}, "done", "--at", "2025-03-10T23:00")
+    assert "counts for Mon 2025-03-10" in new_york.stdout, new_york.stderr
+    berlin = json.loads(hh({**env, "TZ": "Europe/Berlin"}, "streak", "--json", "--week", "2025-03-10").stdout)
+    assert [day["sessions"] for day in berlin["habits"][0]["days"][:2]] == [1, 0]
+    assert "Europe/Berlin" in hh({**env, "TZ": "Europe/Berlin"}, "check").stdout
