@@ -338,53 +338,16 @@ def _week_days(
     due: list[bool],
     first_o: int,
 ) -> tuple[DayReport, ...]:
-    if target.per == "week":
-        return _week_days_weekly(target, amount, buckets, excused, due, first_o)
-    return _week_days_daily(target, amount, buckets, excused, due, first_o)
-
-
-def _week_days_daily(
-    target: Target,
-    amount: float,
-    buckets: Buckets,
-    excused: set[int],
-    due: list[bool],
-    first_o: int,
-) -> tuple[DayReport, ...]:
-    days = []
-    for o in range(first_o, first_o + 7):
-        n, minutes = buckets.get(o, (0, 0.0))
-        credit = _credit(_done(target, n, minutes), amount)
-        days.append(
-            DayReport(
-                date=dt.date.fromordinal(o),
-                due=due[_weekday(o)],
-                excused=o in excused,
-                sessions=n,
-                minutes=minutes,
-                credit=credit,
-                met=credit >= 1,
-            )
-        )
-    return tuple(days)
-
-
-def _week_days_weekly(
-    target: Target,
-    amount: float,
-    buckets: Buckets,
-    excused: set[int],
-    due: list[bool],
-    first_o: int,
-) -> tuple[DayReport, ...]:
-    required = _week_required(amount, excused, first_o)
+    """For weekly targets a day's credit is the week's so far. An all-excused week is neutral until
+    something is done in it; then it is met, like any week whose excused days leave less than one
+    session to do."""
+    weekly = target.per == "week"
+    required = _week_required(amount, excused, first_o) if weekly else amount
     days = []
     done = 0.0
     for o in range(first_o, first_o + 7):
         n, minutes = buckets.get(o, (0, 0.0))
-        done += _done(target, n, minutes)
-        # An all-excused week is neutral until something is done in it; then it is met, like any week
-        # whose excused days leave less than one session to do.
+        done = done + _done(target, n, minutes) if weekly else _done(target, n, minutes)
         credit = _credit(done, required) if required > 0 or done > 0 else 0.0
         days.append(
             DayReport(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,6 +20,7 @@ from handhabit.config import Habit, Target
 from handhabit.habits import HabitReport, Progress, logical_date, progress, report
 from handhabit.records import Session
 from handhabit.schedule import wall_instant
+from tests.builders import clock_changes, recorded
 
 UTC = timezone.utc
 HOUR = timedelta(hours=1)
@@ -35,29 +35,6 @@ EXPECTED_DATES = {
     "Australia/Sydney": (date(2025, 10, 5), date(2025, 4, 6)),
 }
 M_DAY = 0.5 ** (1 / 13)
-
-
-def find_transitions(tz: str, year: int) -> list[tuple[datetime, timedelta, timedelta]]:
-    """(UTC instant of the change, offset before, offset after) for every offset change in `year`:
-    a day-by-day scan finds the day, a minute-by-minute scan of it finds the instant."""
-    zone = ZoneInfo(tz)
-
-    def offset(instant: datetime) -> timedelta:
-        value = instant.astimezone(zone).utcoffset()
-        assert value is not None
-        return value
-
-    found = []
-    day = datetime(year, 1, 1, tzinfo=UTC)
-    while day.year == year:
-        following = day + timedelta(days=1)
-        if offset(day) != offset(following):
-            instant = day
-            while offset(instant) == offset(day):
-                instant += MINUTE
-            found.append((instant, offset(instant - MINUTE), offset(instant)))
-        day = following
-    return found
 
 
 @dataclass(frozen=True)
@@ -105,14 +82,14 @@ class Case:
 def build_cases() -> list[Case]:
     cases = []
     for tz in DST_ZONES:
-        changes = find_transitions(tz, 2025)
+        changes = clock_changes(tz, 2025)
         assert len(changes) == 2, f"{tz}: expected two offset changes in 2025, found {changes}"
         for instant, before, after in changes:
             cases += [
                 Case(tz, instant.astimezone(ZoneInfo(tz)).date(), ds, instant, before, after) for ds in DAY_STARTS
             ]
     control = ZoneInfo(CONTROL_ZONE)
-    for instant, _, _ in find_transitions("Europe/Berlin", 2025):
+    for instant, _, _ in clock_changes("Europe/Berlin", 2025):
         # Berlin's calendar date at 02:00, where Berlin's clocks jump, but in Kiritimati.
         day = instant.astimezone(ZoneInfo("Europe/Berlin")).date()
         local = datetime.combine(day, time(2, 0), tzinfo=control)
@@ -140,23 +117,6 @@ def make_habit(target: Target) -> Habit:
 DAILY1 = make_habit(Target(per="day", sessions=1))
 TWICE = make_habit(Target(per="day", sessions=2))
 WEEKLY3 = make_habit(Target(per="week", sessions=3))
-
-
-def session(at: datetime, tz: str, day_start: time) -> Session:
-    """Like tests/test_habits.py's `session()`: the logical date is computed from the instant in the
-    session's zone with the day start in use, and stored."""
-    at_utc = at.astimezone(UTC)
-    return Session(
-        id=str(uuid4()),
-        habit="hand-massage",
-        at_utc=at_utc,
-        tz=tz,
-        logical_date=logical_date(at_utc, ZoneInfo(tz), day_start),
-        minutes=None,
-        source="cli",
-        note=None,
-        recorded_utc=at_utc + timedelta(seconds=2),
-    )
 
 
 def run(habit: Habit, sessions: list[Session], *, today: date, week_of: date | None = None) -> HabitReport:
@@ -193,7 +153,7 @@ def test_scan_finds_the_known_2025_transition_dates() -> None:
         found = {c.calendar_day: c.kind for c in DST_CASES if c.tz == tz}
         assert found == {spring: "spring", fall: "fall"}, tz
     assert {c.calendar_day for c in CONTROL_CASES} == set(EXPECTED_DATES["Europe/Berlin"])
-    assert find_transitions(CONTROL_ZONE, 2025) == []
+    assert clock_changes(CONTROL_ZONE, 2025) == []
     assert len(CASES) == 24 and len({c.id for c in CASES}) == 24
 
 
@@ -242,7 +202,7 @@ def test_sessions_just_before_at_and_after_the_day_start(case: Case) -> None:
         for delta, expected in ((-MINUTE, day - timedelta(days=1)), (timedelta(0), day), (MINUTE, day)):
             wall = start + delta
             assert is_unambiguous(case, wall), f"{wall} is not a plain wall time in {case.tz}"
-            s = session(local(case, wall), case.tz, case.day_start)
+            s = recorded(local(case, wall), case.tz, case.day_start)
             assert s.logical_date == expected, wall
 
 
@@ -255,7 +215,7 @@ def test_sessions_in_the_repeated_hour_belong_to_the_day_holding_the_change(case
         assert second.astimezone(UTC) - first.astimezone(UTC) == case.jump_length
         for at in (first, second):
             assert at.astimezone(UTC).astimezone(case.zone).replace(tzinfo=None) == wall  # really shows `wall`
-            assert session(at, case.tz, case.day_start).logical_date == case.day, at
+            assert recorded(at, case.tz, case.day_start).logical_date == case.day, at
 
 
 @cases(SPRING_CASES)
@@ -266,7 +226,7 @@ def test_sessions_around_the_skipped_hour(case: Case) -> None:
     assert before.astimezone(case.zone).replace(tzinfo=None) == case.jump_start - MINUTE
     assert after.astimezone(case.zone).replace(tzinfo=None) == gap_end
     for at in (before, after):
-        assert session(at, case.tz, case.day_start).logical_date == case.day, at
+        assert recorded(at, case.tz, case.day_start).logical_date == case.day, at
     # Wall times inside the gap do not exist. `wall_instant` (the project's convention) moves them to the
     # first minute that does; fold=1 reads them with the new offset, an instant before the gap: either way
     # the day holding the change. (fold=0 reads 02:30 with the old offset, an hour after it, which with
@@ -278,7 +238,7 @@ def test_sessions_around_the_skipped_hour(case: Case) -> None:
         early = local(case, wall, fold=1).astimezone(UTC)
         assert early < case.change
         for at in (moved, early):
-            assert session(at, case.tz, case.day_start).logical_date == case.day, (wall, at)
+            assert recorded(at, case.tz, case.day_start).logical_date == case.day, (wall, at)
 
 
 @cases(CONTROL_CASES)
@@ -291,7 +251,7 @@ def test_kiritimati_local_date_runs_ahead_of_utc(case: Case) -> None:
         start = wall_instant(day, case.day_start, case.zone)
         assert start.date() == day - timedelta(days=1)
         for later in (timedelta(0), HOUR, timedelta(hours=13, minutes=59), timedelta(hours=23, minutes=59)):
-            s = session(start + later, case.tz, case.day_start)
+            s = recorded(start + later, case.tz, case.day_start)
             assert s.logical_date == day
             wall = s.at_utc.astimezone(case.zone)
             assert s.at_utc.date() == wall.date() - timedelta(days=1 if wall.hour < 14 else 0)
@@ -309,7 +269,7 @@ def transition_pair(case: Case) -> list[Session]:
     else:
         wall = case.jump_start + timedelta(minutes=30)
         instants = [local(case, wall, 0), local(case, wall, 1)]
-    pair = [session(at, case.tz, case.day_start) for at in instants]
+    pair = [recorded(at, case.tz, case.day_start) for at in instants]
     assert [s.logical_date for s in pair] == [case.day, case.day]
     return pair
 
@@ -327,7 +287,7 @@ def daily_run(case: Case, first: date, count: int, *, with_pair: bool = False) -
             at = wall_instant(day + timedelta(days=1), case.day_start, case.zone) - MINUTE
         else:
             at = wall_instant(day, case.day_start, case.zone) + MINUTE
-        sessions.append(session(at, case.tz, case.day_start))
+        sessions.append(recorded(at, case.tz, case.day_start))
     assert [s.logical_date for s in sessions] == [first + timedelta(days=n) for n in range(count)]
     return sessions
 
@@ -375,7 +335,7 @@ def test_weekly_target_across_the_change_week(case: Case) -> None:
         if edge_day == monday
         else wall_instant(sunday + timedelta(days=1), case.day_start, case.zone) - MINUTE
     )
-    third = session(edge, case.tz, case.day_start)
+    third = recorded(edge, case.tz, case.day_start)
     assert third.logical_date == edge_day
     sessions = [*pair, third]
     end_of_week = run(WEEKLY3, sessions, today=sunday, week_of=case.day)

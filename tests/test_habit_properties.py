@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import itertools
 import time as clock
 from collections import Counter
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from hypothesis import strategies as st
 from handhabit.config import Habit, Target
 from handhabit.habits import HabitReport, calendar, logical_date, report, week_start
 from handhabit.records import Excuse, Session
+from tests.builders import clock_changes, done_on, recorded
 
 UTC = timezone.utc
 BASE = date(2025, 3, 3)  # a Monday
@@ -71,35 +71,7 @@ DAY_STARTS = (time(0, 0), time(3, 30), time(4, 0), time(12, 0))
 
 
 def session(day: date, at: time = time(19), *, minutes: float | None = None) -> Session:
-    """A Berlin session at local `at` on `day`, logical date computed as tests/test_habits.py does."""
-    zone = ZoneInfo("Europe/Berlin")
-    at_utc = datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
-    return Session(
-        id=str(uuid4()),
-        habit=HABIT_ID,
-        at_utc=at_utc,
-        tz="Europe/Berlin",
-        logical_date=logical_date(at_utc, zone, time(4)),
-        minutes=minutes,
-        source="cli",
-        note=None,
-        recorded_utc=at_utc + timedelta(seconds=2),
-    )
-
-
-def recorded(at_utc: datetime, tz: str, day_start: time) -> Session:
-    """A session done at `at_utc` by someone whose machine was in `tz` at the time."""
-    return Session(
-        id=str(uuid4()),
-        habit=HABIT_ID,
-        at_utc=at_utc,
-        tz=tz,
-        logical_date=logical_date(at_utc, ZoneInfo(tz), day_start),
-        minutes=None,
-        source="cli",
-        note=None,
-        recorded_utc=at_utc + timedelta(seconds=2),
-    )
+    return done_on(day, at, habit=HABIT_ID, minutes=minutes)
 
 
 def excuse(first: date, last: date | None = None, habit: str = "*") -> Excuse:
@@ -315,16 +287,9 @@ def test_logical_date_does_not_depend_on_the_process_tz(
     assert [logical_date(at, tz, day_start) for at in moments] == expected
 
 
-def _changes(zone: str, year: int) -> list[datetime]:
-    """The UTC hours at which the zone's offset changed during `year`."""
-    tz = ZoneInfo(zone)
-    hours = [datetime(year, 1, 1, tzinfo=UTC) + timedelta(hours=h) for h in range(366 * 24)]
-    return [b for a, b in itertools.pairwise(hours) if a.astimezone(tz).utcoffset() != b.astimezone(tz).utcoffset()]
-
-
 DST_ZONES = ("Europe/Berlin", "America/New_York", "Australia/Sydney", "Australia/Lord_Howe", "America/Havana",
              "America/Santiago")
-CHANGES = [(zone, change) for zone in DST_ZONES for change in _changes(zone, 2025)]
+CHANGES = [(zone, change) for zone in DST_ZONES for change, _, _ in clock_changes(zone, 2025)]
 
 
 @settings(max_examples=200, deadline=None)

@@ -3,7 +3,6 @@ progress lines, speed, and a few properties that must hold for any history."""
 
 from __future__ import annotations
 
-import time as clock
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from uuid import uuid4
@@ -16,6 +15,7 @@ from hypothesis import strategies as st
 from handhabit.config import Habit, Target
 from handhabit.habits import DayReport, HabitReport, Progress, logical_date, progress, report, week_start
 from handhabit.records import Excuse, Session
+from tests.builders import done_on
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -52,21 +52,7 @@ def session(
     deleted: bool = False,
     tz: str = "Europe/Berlin",
 ) -> Session:
-    """A session done at local time `at` on calendar day `day` (early hours belong to the day before)."""
-    zone = ZoneInfo(tz)
-    at_utc = datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
-    return Session(
-        id=str(uuid4()),
-        habit=habit,
-        at_utc=at_utc,
-        tz=tz,
-        logical_date=logical_date(at_utc, zone, DAY_START),
-        minutes=minutes,
-        source="cli",
-        note=None,
-        recorded_utc=at_utc + timedelta(seconds=2),
-        deleted_utc=at_utc + timedelta(minutes=1) if deleted else None,
-    )
+    return done_on(day, at, tz=tz, habit=habit, minutes=minutes, deleted=deleted)
 
 
 def excuse(first: date, last: date | None = None, habit: str = "*") -> Excuse:
@@ -431,37 +417,6 @@ def test_progress_on_excused_and_not_due_days_is_met() -> None:
     weekly = prog(WEEKLY3, [], [excuse(WED)], today=WED)
     assert (weekly.met, weekly.required, weekly.text) == (True, 3, "0 of 3 this week (excused)")
     assert not prog(WEEKLY3, [], [excuse(WED)], today=THU).met
-
-
-# --- speed --------------------------------------------------------------------------------------------
-
-
-def test_ten_years_of_three_sessions_a_day_is_fast() -> None:
-    start = date(2015, 1, 1)
-    days = 3653
-    at = datetime(2015, 1, 1, 18, tzinfo=UTC)
-    sessions = [
-        Session(
-            id=str(uuid4()),
-            habit="hand-massage",
-            at_utc=at,
-            tz="Europe/Berlin",
-            logical_date=start + timedelta(days=i),
-            minutes=None,
-            source="cli",
-            note=None,
-            recorded_utc=at,
-        )
-        for i in range(days)
-        for _ in range(3)
-    ]
-    today = start + timedelta(days=days)
-    for habit in (TWICE, TEN_MIN, WEEKLY3):
-        t0 = clock.perf_counter()
-        r = run(habit, sessions, [excuse(date(2016, 1, 1), date(2016, 1, 10))], today=today)
-        elapsed = clock.perf_counter() - t0
-        assert elapsed < 0.5, f"{habit.target}: {elapsed:.3f} s"
-        assert r.best_streak > 0
 
 
 # --- properties ---------------------------------------------------------------------------------------

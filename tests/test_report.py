@@ -5,18 +5,18 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, time, timedelta, timezone
 from typing import Any
-from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.text import Text
 
 from handhabit.config import Habit, Target
-from handhabit.habits import DayReport, HabitReport, logical_date, report
+from handhabit.habits import DayReport, HabitReport, report
 from handhabit.records import Excuse, Session
 from handhabit.report import day_mark, streak_json, streak_table
+from tests.builders import done_on
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -50,18 +50,7 @@ DESK = Habit(
 def session(
     day: date, at: time = time(19), *, habit: str = "hand-massage", minutes: float | None = None
 ) -> Session:
-    at_utc = datetime.combine(day, at, tzinfo=BERLIN).astimezone(UTC)
-    return Session(
-        id=str(uuid4()),
-        habit=habit,
-        at_utc=at_utc,
-        tz="Europe/Berlin",
-        logical_date=logical_date(at_utc, BERLIN, time(4)),
-        minutes=minutes,
-        source="cli",
-        note=None,
-        recorded_utc=at_utc,
-    )
+    return done_on(day, at, habit=habit, minutes=minutes)
 
 
 SESSIONS = [
