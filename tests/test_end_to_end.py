@@ -119,3 +119,26 @@ def test_without_any_backend_reminders_go_to_the_log_and_the_daemon_keeps_runnin
     assert "no desktop notifications here: reminders go to the log" in log
     assert f"reminder: Hand massage: {MESSAGE} / 0 of 2 today" in log
     assert "Traceback" not in log
+
+
+def skipped_events(env: dict[str, str]) -> list[str]:
+    if not Path(env["HANDHABIT_DB"]).exists():
+        return []
+    with sqlite3.connect(env["HANDHABIT_DB"]) as db:
+        return [row[0] for row in db.execute("SELECT detail FROM events WHERE kind = 'skipped'")]
+
+
+@needs_desktop
+def test_a_skipped_day_keeps_the_desktop_quiet(env: dict[str, str], tmp_path: Path) -> None:
+    env = {**env, "HANDHABIT_CONFIG": str(write_config(tmp_path, every="1s"))}
+    skip = handhabit(env, "skip", "--reason", "sore wrist")
+    assert skip.returncode == 0, skip.stderr
+    assert "0 of 2 today (excused)" in skip.stdout
+    with desktop(env) as rig:
+        daemon = start_daemon(rig.env, tmp_path / "daemon.log")
+        try:
+            wait_for(lambda: len(skipped_events(env)) >= 2, 20, "two held reminders")
+        finally:
+            assert stop(daemon) == 0, (tmp_path / "daemon.log").read_text()
+        assert [n for n in rig.history() if n["appname"] == "handhabit"] == []
+    assert skipped_events(env)[0] == "excused: 0 of 2 today (excused)"
