@@ -129,7 +129,7 @@ def cli(ctx: click.Context, config_path: Path | None, db_path: Path | None, verb
         click.echo(ctx.get_help())
 
 
-@cli.command()
+@cli.command(short_help="Run the reminder daemon in the foreground.")
 @click.pass_obj
 def run(app: App) -> None:
     """Run the reminder daemon in the foreground (what the user service starts)."""
@@ -148,7 +148,7 @@ def run(app: App) -> None:
     Daemon(config, app.store, choose(config.notify.backend), app.zone).run()
 
 
-@cli.command()
+@cli.command(short_help="Validate the config; show the next reminders.")
 @click.pass_obj
 def check(app: App) -> None:
     """Validate the config and show the habits, reminders and next fire times."""
@@ -238,7 +238,7 @@ def when_recorded(app: App, now: datetime, at_text: str | None, date_text: str |
     return now, "now"
 
 
-@cli.command()
+@cli.command(short_help="Record a session.")
 @click.argument("habit", required=False)
 @click.option("--minutes", type=click.FloatRange(min=0, min_open=True, max=24 * 60),
               help="How long it took (default: the length of the habit's routine).")
@@ -283,7 +283,7 @@ def print_standing(app: App, habit: Habit, now: datetime, changed: date | None =
     click.echo(f"{habit.name}: {' · '.join(parts)}")
 
 
-@cli.command()
+@cli.command(short_help="Undo the last recorded session.")
 @click.pass_obj
 def undo(app: App) -> None:
     """Undo the most recently recorded session (again for the one before)."""
@@ -326,7 +326,7 @@ def span_words(first: date, last: date) -> str:
     return f"for {(last - first).days + 1} days, {first:%a %Y-%m-%d} to {last:%a %Y-%m-%d}"
 
 
-@cli.command()
+@cli.command(short_help="Excuse days (sick, travelling, resting).")
 @click.argument("habit", required=False)
 @click.option("--date", "date_text", metavar="DATE", help="The day to excuse (default: today).")
 @click.option("--from", "from_text", metavar="DATE", help="The first day of a range to excuse (with --to).")
@@ -420,7 +420,7 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise RuntimeFailure(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-@cli.command()
+@cli.command(short_help="Write every record out, as JSON or CSV.")
 @click.option("--format", "file_format", type=click.Choice(["json", "csv"]), default="json", show_default=True,
               help="json: every record, for backups and `handhabit import`; csv: a row per session, for spreadsheets.")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE (replaced atomically) instead of standard output.")
@@ -443,7 +443,7 @@ def counted(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-@cli.command("import")
+@cli.command("import", short_help="Add the records of a JSON export.")
 @click.argument("file", metavar="FILE")
 @click.pass_obj
 def import_(app: App, file: str) -> None:
