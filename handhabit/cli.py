@@ -23,12 +23,12 @@ import click
 
 from handhabit import __version__, habits
 from handhabit.clock import utc_now, zone
-from handhabit.config import Config, ConfigError, Habit, Reminder, load
+from handhabit.config import Config, ConfigError, Habit, Reminder, Routine, load
 from handhabit.paths import default_config_path, default_db_path
 from handhabit.records import Excuse, Session
 from handhabit.schedule import upcoming, wall_instant
 from handhabit.timeinput import parse_date, parse_instant
-from handhabit.units import WEEKDAY_NAMES, format_duration, weekday_names
+from handhabit.units import WEEKDAY_NAMES, format_duration, length_words, weekday_names
 
 if TYPE_CHECKING:
     from handhabit.store import Store
@@ -165,7 +165,7 @@ def check(app: App) -> None:
     for habit in config.habits:
         routine = config.routine(habit.routine)
         click.echo(f"  {habit.id}: {habit.name}, {target_words(habit)}, {weekday_names(habit.days)}; "
-                   f"routine {routine.id} ({routine.minutes:g} min)")
+                   f"routine {routine.id} ({length_words(routine.minutes * 60)})")
     click.echo("\nReminders:")
     now = utc_now()
     for reminder in config.reminders:
@@ -174,6 +174,9 @@ def check(app: App) -> None:
         click.echo("    next: " + (", ".join(local(t, tz) for t in times) or "never (no due days)"))
     if not config.reminders:
         click.echo("  none: add [[reminders]] to be reminded")
+    click.echo("\nRoutines (`handhabit guide ROUTINE`; `--list` shows the steps):")
+    for routine in config.routines:
+        click.echo(f"  {routine.id}: {routine.name}, {length_words(routine.minutes * 60)}, {len(routine.steps)} steps")
 
 
 def target_words(habit: Habit) -> str:
@@ -191,6 +194,8 @@ def reminder_words(reminder: Reminder) -> str:
     else:
         when = "at " + ", ".join(f"{t:%H:%M}" for t in reminder.at) + f", {days}"
     extras = [f"late by up to {format_duration(reminder.grace)} after sleep"]
+    if reminder.routine:
+        extras.insert(0, f"suggests {reminder.routine}")
     if reminder.skip_if_met:
         extras.insert(0, "not once the target is met")
     return f"{when}; {'; '.join(extras)}"
@@ -249,21 +254,26 @@ def when_recorded(app: App, now: datetime, at_text: str | None, date_text: str |
 def done(app: App, habit: str | None, minutes: float | None, at_text: str | None,
          date_text: str | None, note: str | None) -> None:
     """Record a session of HABIT (may be left out when the config has one habit)."""
-    chosen = app.habit(habit)
     now = utc_now()
     at, given = when_recorded(app, now, at_text, date_text)
+    record(app, app.habit(habit), now, at, minutes=minutes, source="cli" if given == "now" else "backfill",
+           note=note, date_only=given == "date")
+
+
+def record(app: App, habit: Habit, now: datetime, at: datetime, *, minutes: float | None, source: str,
+           note: str | None = None, date_only: bool = False) -> None:
+    """Stores a session and says what changed: the one way `done` and `guide` record."""
     day = app.today(at)
-    session = Session(
-        id=str(uuid.uuid4()), habit=chosen.id, at_utc=at, tz=app.zone.key, logical_date=day, minutes=minutes,
-        source="cli" if given == "now" else "backfill", note=note, recorded_utc=now,
-    )
-    app.store.add_session(session)
-    what = chosen.name + (f", {minutes:g} min," if minutes is not None else "")
-    if given == "date":
+    app.store.add_session(Session(
+        id=str(uuid.uuid4()), habit=habit.id, at_utc=at, tz=app.zone.key, logical_date=day, minutes=minutes,
+        source=source, note=note, recorded_utc=now,
+    ))
+    what = habit.name + (f", {minutes:g} min," if minutes is not None else "")
+    if date_only:
         click.echo(f"Recorded {what} for {day:%a %Y-%m-%d}.")
     else:
         click.echo(f"Recorded {what} at {local(at, app.zone)} (counts for {day:%a %Y-%m-%d}).")
-    print_standing(app, chosen, now, day)
+    print_standing(app, habit, now, day)
 
 
 def print_standing(app: App, habit: Habit, now: datetime, changed: date | None = None) -> None:
@@ -396,6 +406,71 @@ def streak(app: App, habit: str | None, week_text: str | None, weeks: int | None
         console.print(heatmap(r, days, today=today, week_starts_on=general.week_starts_on, width=console.width))
         console.print()
     console.print(legend())
+
+
+def routine_words(routine: Routine) -> list[str]:
+    lines = [f"{routine.id}: {routine.name}, {length_words(routine.minutes * 60)}"]
+    for number, step in enumerate(routine.steps, start=1):
+        each = " each hand" if step.sides else ""
+        lines.append(f"  {number}. {step.name}, {step.seconds} s{each}" + (f": {step.how}" if step.how else ""))
+    return lines
+
+
+def guided_habit(config: Config, routine_id: str) -> Habit:
+    """The habit a guided session counts for: the one whose routine it is, else one whose reminder
+    suggests it, else the first."""
+    named = [h for h in config.habits if h.routine == routine_id]
+    suggested = [config.habit(r.habit) for r in config.reminders if r.routine == routine_id]
+    return [*named, *suggested, config.habits[0]][0]
+
+
+@cli.command(short_help="Walk through a routine, step by step.")
+@click.argument("routine_id", metavar="[ROUTINE]", required=False)
+@click.option("--no-record", is_flag=True, help="Try it out: record no session.")
+@click.option("--list", "listing", is_flag=True, help="List the routines and their steps.")
+@click.pass_obj
+def guide(app: App, routine_id: str | None, no_record: bool, listing: bool) -> None:
+    """Walk through ROUTINE (default: the first habit's) with a countdown per step; records a session
+    of the minutes spent when it ends. Keys: space pauses, n goes to the next step, q quits."""
+    config = app.config
+    if listing:
+        for routine in config.routines:
+            click.echo("\n".join(routine_words(routine)))
+        return
+    known = [r.id for r in config.routines]
+    if routine_id is not None and routine_id not in known:
+        raise Failure(f'no routine "{routine_id}" in the config (known: {", ".join(known)})')
+    routine = config.routine(routine_id or config.habits[0].routine)
+    habit = guided_habit(config, routine.id)
+    from rich.console import Console
+
+    from handhabit.guide import Walk, parts, session_minutes
+    from handhabit.guide_screen import guide as walk_on_screen
+    from handhabit.guide_screen import single_keys
+
+    walk = Walk(parts(routine))
+    with single_keys() as read_key:
+        finished = walk_on_screen(routine, walk, Console(highlight=False), read_key)
+        minutes = session_minutes(walk.seconds_done)
+        spent = length_words(walk.seconds_done)
+        if no_record:
+            click.echo(f"{'Done' if finished else 'Stopped'} after {spent}; not recorded (--no-record).")
+            return
+        if not finished:
+            if walk.seconds_done < 1:
+                click.echo("Stopped before a session began; nothing recorded.")
+                return
+            if not sys.stdin.isatty():
+                click.echo(f"Stopped after {spent}; not recorded (no terminal to ask).")
+                return
+            click.echo(f"Stopped after {spent}. Record it as a session? [y/N] ", nl=False)
+            answer = read_key(60.0) or ""
+            click.echo(answer if answer.isprintable() else "")
+            if answer.lower() != "y":
+                click.echo("Not recorded.")
+                return
+    now = utc_now()
+    record(app, habit, now, now, minutes=minutes, source="guide")
 
 
 def write_atomically(path: Path, data: bytes) -> None:

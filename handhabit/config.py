@@ -403,7 +403,7 @@ def _routine(c: _Checker) -> Routine:
     c.unknown(("id", "name", "steps"))
     routine_id = c.ident("id")
     steps = tuple(_step(s) for s in c.tables("steps"))
-    if not steps and "steps" not in c.data:
+    if not steps and isinstance(c.data.get("steps", []), list):  # a wrong type was reported by tables()
         c.error(c.key("steps"), 'a routine needs steps (add steps = [{ name = "...", seconds = 30 }])')
     return Routine(id=routine_id, name=c.text("name", routine_id), steps=steps)
 

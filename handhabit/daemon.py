@@ -25,11 +25,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from handhabit import habits
 from handhabit.clock import utc_now
-from handhabit.config import Config, Reminder
+from handhabit.config import Config, Habit, Reminder
 from handhabit.notify import LogNotifier, Note, Notifier
 from handhabit.records import Event
 from handhabit.schedule import UTC, break_still_due
 from handhabit.store import Store
+from handhabit.tips import tip
 from handhabit.triggers import ReminderTrigger
 from handhabit.units import format_duration
 
@@ -46,10 +47,16 @@ def job_id(reminder: Reminder) -> str:
     return f"reminder:{reminder.id}"
 
 
-def compose(reminder: Reminder, habit_name: str, progress: str | None) -> Note:
-    """Without buttons the note says how to record a session, so the reminder is one step from done."""
-    lines = [reminder.message, " · ".join(filter(None, [progress, "done? run: handhabit done"]))]
-    return Note(summary=habit_name, body="\n".join(lines))
+def compose(reminder: Reminder, habit: Habit, progress: str | None, tip: str) -> Note:
+    """Without buttons the note says how to record a session, and it ends with the command that starts
+    the routine, so the reminder is one step from done."""
+    lines = [
+        reminder.message,
+        f"Tip: {tip}",
+        " · ".join(filter(None, [progress, "done? run: handhabit done"])),
+        f"Guided: handhabit guide {reminder.routine or habit.routine}",
+    ]
+    return Note(summary=habit.name, body="\n".join(lines))
 
 
 class Daemon:
@@ -67,6 +74,7 @@ class Daemon:
         self._lock = threading.Lock()
         self._last_session: dict[str, datetime] = {}
         self._last_fire: dict[str, datetime] = {}
+        self._fired: int | None = None  # reminders fired so far, ever: where the tip rotation stands
 
     # wiring
     def schedule_jobs(self) -> None:
@@ -133,7 +141,11 @@ class Daemon:
         if reminder.skip_if_met and progress is not None and progress.met:
             self._record(reminder, "skipped", f"target met: {progress.text}", now)
             return
-        note = compose(reminder, habit.name, progress.text if progress else None)
+        with self._lock:
+            if self._fired is None:
+                self._fired = self._read(self.store.fired_count, 0)
+            self._fired = count = self._fired + 1
+        note = compose(reminder, habit, progress.text if progress else None, tip(count))
         try:
             self.notifier.send(note)
             detail = self.notifier.name

@@ -158,6 +158,9 @@ class Store:
         )
         return {row["reminder"]: parse_utc(row["at"]) for row in rows if row["reminder"]}
 
+    def fired_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM events WHERE kind = 'fired'").fetchone()[0])
+
     # export and import
     def all_records(self) -> tuple[list[Session], list[Excuse], list[Event]]:
         """Everything, undone sessions included: a backup without them could not restore what `undo` marked."""

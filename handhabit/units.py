@@ -59,3 +59,11 @@ def weekday_names(days: frozenset[int]) -> str:
     if days == DAY_SHORTHANDS["weekdays"]:
         return "weekdays"
     return ", ".join(WEEKDAYS[d] for d in sorted(days))
+
+
+def length_words(seconds: float) -> str:
+    """"45 s", "2 min", "5 min 30 s": how long a routine or a stopped session was."""
+    minutes, rest = divmod(round(seconds), 60)
+    if not minutes:
+        return f"{rest} s"
+    return f"{minutes} min" + (f" {rest} s" if rest else "")

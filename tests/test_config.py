@@ -100,6 +100,8 @@ BAD_CONFIGS = [
      [': habits[0].routine: no routine "clasic" (did you mean "classic"?)']),
     ("step-seconds", BASE + '[[routines]]\nid = "quick"\nsteps = [{ name = "Squeeze", seconds = 0 }]\n',
      [": routines[0].steps[0].seconds: must be 1 or more, got 0"]),
+    ("no-steps", BASE + '[[routines]]\nid = "quick"\nsteps = []\n',
+     [': routines[0].steps: a routine needs steps (add steps = [{ name = "...", seconds = 30 }])']),
     ("habits-not-array", '[habits]\nid = "h"\n',
      [": habits: expected [[habits]] tables, got a table",
       ': habits: no habits defined (add a [[habits]] table; `handhabit init` writes an example)']),

@@ -23,13 +23,14 @@ from handhabit.daemon import HEARTBEAT, HEARTBEAT_JOB, Daemon, compose, job_id
 from handhabit.notify import Note, NotifyError
 from handhabit.records import Event, Excuse, Session
 from handhabit.store import Store
+from handhabit.tips import TIPS
 
 BERLIN = ZoneInfo("Europe/Berlin")
 HABIT = Habit("hand-massage", "Hand massage", Target("day", sessions=2), frozenset(range(7)), "classic")
 BEDTIME = Reminder("bedtime", "hand-massage", "Bedtime hand massage.", frozenset(range(7)), at=(datetime(
     2025, 1, 1, 22, 30).time(),), grace=timedelta(minutes=30))
 BREAK = Reminder("work-break", "hand-massage", "Hand break.", frozenset(range(7)), every=timedelta(minutes=90),
-                 between=(datetime(2025, 1, 1, 9).time(), datetime(2025, 1, 1, 17, 30).time()))
+                 between=(datetime(2025, 1, 1, 9).time(), datetime(2025, 1, 1, 17, 30).time()), routine="desk-break")
 
 
 class FakeNotifier:
@@ -75,7 +76,8 @@ def test_fire_notifies_with_habit_message_and_progress(store: Store) -> None:
     with time_machine.travel(at_berlin(2025, 3, 10, 22, 30), tick=False):
         store.add_session(session(at_berlin(2025, 3, 10, 8, 0)))
         daemon.fire("bedtime")
-    assert notifier.notes == [Note("Hand massage", "Bedtime hand massage.\n1 of 2 today · done? run: handhabit done")]
+    assert notifier.notes == [Note("Hand massage", f"Bedtime hand massage.\nTip: {TIPS[1]}\n"
+                                   "1 of 2 today · done? run: handhabit done\nGuided: handhabit guide classic")]
     assert kinds(store) == [("bedtime", "fired", "fake")]
 
 
@@ -98,7 +100,7 @@ def test_an_excused_day_holds_every_reminder(store: Store) -> None:
     for day in (10, 13):
         with time_machine.travel(at_berlin(2025, 3, day, 22, 30), tick=False):
             daemon.fire("bedtime")
-    assert [n.body.splitlines()[1] for n in notifier.notes] == ["0 of 2 today · done? run: handhabit done"]
+    assert [n.body.splitlines()[2] for n in notifier.notes] == ["0 of 2 today · done? run: handhabit done"]
     assert kinds(store) == [("bedtime", "skipped", "excused: 0 of 2 today (excused)"), ("bedtime", "fired", "fake")]
 
 
@@ -158,9 +160,18 @@ def test_locked_database_waits_instead_of_failing(store: Store) -> None:
     assert [e.kind for e in store.events()] == ["fired", "fired"]
 
 
-def test_compose_without_progress() -> None:
-    assert compose(BEDTIME, "Hand massage", None) == Note(
-        "Hand massage", "Bedtime hand massage.\ndone? run: handhabit done")
+def test_compose_without_progress_names_the_reminders_routine() -> None:
+    assert compose(BREAK, HABIT, None, "Breathe.") == Note(
+        "Hand massage", "Hand break.\nTip: Breathe.\ndone? run: handhabit done\nGuided: handhabit guide desk-break")
+
+
+def test_tips_rotate_and_go_on_after_a_restart(store: Store) -> None:
+    notifier = FakeNotifier()
+    for day in range(10, 15):
+        with time_machine.travel(at_berlin(2025, 3, day, 22, 30), tick=False):
+            Daemon(config(BEDTIME), store, notifier, BERLIN).fire("bedtime")  # a restart every evening
+    tips = [n.body.splitlines()[1].removeprefix("Tip: ") for n in notifier.notes]
+    assert tips == list(TIPS[1:6])  # in turn: never the same twice in a row
 
 
 def wait_for_event(store: Store, seconds: float = 5) -> list[tuple[str | None, str, str | None]]:

@@ -48,6 +48,7 @@ habit = "hand-massage"
 every = "{every}"
 between = ["00:00", "23:59"]
 message = "{MESSAGE}"
+routine = "desk-break"
 """)
     return path
 
@@ -86,7 +87,9 @@ def test_reminder_reaches_dunst_then_done_shows_in_streak(env: dict[str, str], t
         shown = [n for n in rig.history() if n["appname"] == "handhabit"]
     assert shown, "no notification from handhabit"
     assert shown[0]["summary"] == "Hand massage"
-    assert shown[0]["body"].startswith(MESSAGE + "\n0 of 2 today")
+    body = shown[0]["body"].splitlines()
+    assert body[0] == MESSAGE and body[1].startswith("Tip: ")
+    assert body[2:] == ["0 of 2 today · done? run: handhabit done", "Guided: handhabit guide desk-break"]
     log = (tmp_path / "daemon.log").read_text()
     assert "notifications go through the plyer backend" in log
 
@@ -117,7 +120,8 @@ def test_without_any_backend_reminders_go_to_the_log_and_the_daemon_keeps_runnin
         assert stop(daemon) == 0
     log = log_path.read_text()
     assert "no desktop notifications here: reminders go to the log" in log
-    assert f"reminder: Hand massage: {MESSAGE} / 0 of 2 today" in log
+    assert f"reminder: Hand massage: {MESSAGE} / Tip: " in log
+    assert "/ 0 of 2 today · done? run: handhabit done / Guided: handhabit guide desk-break" in log
     assert "Traceback" not in log
 
 
