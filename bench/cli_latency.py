@@ -51,10 +51,10 @@ def main() -> None:
                           'target = { sessions = 2, per = "day" }\n')
         count = ten_years(db, datetime.now(ZONE).date())
         print(f"database: {count} sessions over 10 years, {db.stat().st_size / 2**20:.1f} MiB")
-        env = {**os.environ, "HANDHABIT_CONFIG": str(config), "HANDHABIT_DB": str(db)}
+        env = {**os.environ, "HANDHABIT_CONFIG": str(config), "HANDHABIT_DB": str(db), "XDG_RUNTIME_DIR": folder}
         backup = str(Path(folder) / "backup.json")
         commands = (["done"], ["undo"], ["skip"], ["streak"], ["streak", "--json"], ["streak", "--weeks", "52"],
-                    ["export", "-o", backup], ["import", backup], ["check"], ["--help"])
+                    ["export", "-o", backup], ["import", backup], ["status"], ["log"], ["check"], ["--help"])
         for command in commands:
             times = []
             for _ in range(args.runs):

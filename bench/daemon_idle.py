@@ -34,7 +34,8 @@ def main() -> None:
         config = Path(folder) / "config.toml"
         config.write_text('[notify]\nbackend = "log"\n[[habits]]\nid = "hand-massage"\n'
                           '[[reminders]]\nid = "bedtime"\nhabit = "hand-massage"\nat = ["22:30"]\n')
-        env = {**os.environ, "HANDHABIT_CONFIG": str(config), "HANDHABIT_DB": str(Path(folder) / "hh.db")}
+        env = {**os.environ, "HANDHABIT_CONFIG": str(config), "HANDHABIT_DB": str(Path(folder) / "hh.db"),
+               "XDG_RUNTIME_DIR": folder}  # its own lock: a daemon of the real user may be running
         daemon = subprocess.Popen([sys.executable, "-m", "handhabit", "run"], env=env,
                                   stderr=subprocess.DEVNULL)
         try:

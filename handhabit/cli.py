@@ -25,10 +25,10 @@ from handhabit import __version__, habits
 from handhabit.clock import utc_now, zone
 from handhabit.config import Config, ConfigError, Habit, Reminder, Routine, load
 from handhabit.paths import default_config_path, default_db_path
-from handhabit.records import Excuse, Session
-from handhabit.schedule import upcoming, wall_instant
+from handhabit.records import Event, Excuse, Session
+from handhabit.schedule import next_fire, upcoming, wall_instant
 from handhabit.timeinput import parse_date, parse_instant
-from handhabit.units import WEEKDAY_NAMES, format_duration, length_words, weekday_names
+from handhabit.units import WEEKDAY_NAMES, format_duration, length_words, parse_clock, parse_duration, weekday_names
 
 if TYPE_CHECKING:
     from handhabit.store import Store
@@ -133,19 +133,24 @@ def cli(ctx: click.Context, config_path: Path | None, db_path: Path | None, verb
 @click.pass_obj
 def run(app: App) -> None:
     """Run the reminder daemon in the foreground (what the user service starts)."""
-    logging.basicConfig(
-        level=logging.DEBUG if app.verbose else logging.INFO, stream=sys.stderr,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("apscheduler").setLevel(logging.INFO if app.verbose else logging.WARNING)
+    from handhabit import logs
     from handhabit.daemon import Daemon
+    from handhabit.instance import AlreadyRunning, lock_path, single_instance
     from handhabit.notify import choose
 
+    logs.setup(app.verbose)
     config = app.config
-    log = logging.getLogger("handhabit")
-    log.info("config: %s", config.source or f"built-in default (no config file at {app.config_path})")
-    log.info("database: %s", app.db_path)
-    Daemon(config, app.store, choose(config.notify.backend), app.zone).run()
+    try:
+        with single_instance(lock_path()):
+            log = logging.getLogger("handhabit")
+            log.info("config: %s", config.source or f"built-in default (no config file at {app.config_path})")
+            log.info("database: %s", app.db_path)
+            Daemon(config, app.store, choose(config.notify.backend), app.zone, config_path=app.config_path).run()
+    except AlreadyRunning as exc:
+        raise RuntimeFailure(
+            f"already running as pid {exc.pid or '(unknown)'}: one daemon per user (stop it with "
+            f"`systemctl --user stop handhabit` or `kill {exc.pid or 'PID'}`)"
+        ) from None
 
 
 @cli.command(short_help="Validate the config; show the next reminders.")
@@ -408,6 +413,193 @@ def streak(app: App, habit: str | None, week_text: str | None, weeks: int | None
     console.print(legend())
 
 
+def pause_end(app: App, now: datetime, duration: str | None, until_text: str | None) -> datetime:
+    """DURATION from now, --until a clock time (the next one) or an ISO time, or by default the end of
+    the logical day, so a pause never outlives the evening it was meant for."""
+    if duration and until_text:
+        raise Failure("give a DURATION or --until, not both")
+    try:
+        if duration:
+            return now + parse_duration(duration)
+        if until_text:
+            until = next_clock_time(until_text, now, app.zone) or parse_instant(until_text, app.zone)
+            if until <= now:
+                raise Failure(f"--until {until_text} is in the past")
+            return until
+    except ValueError as exc:
+        raise Failure(str(exc)) from None
+    return wall_instant(app.today(now) + timedelta(days=1), app.config.general.day_starts_at, app.zone)
+
+
+def next_clock_time(text: str, now: datetime, zone: ZoneInfo) -> datetime | None:
+    """ "14:00": the next time the clock shows it (today, else tomorrow); None when it is no HH:MM."""
+    try:
+        at = parse_clock(text)
+    except ValueError:
+        return None
+    today = now.astimezone(zone).date()
+    instant = wall_instant(today, at, zone)
+    return instant if instant > now else wall_instant(today + timedelta(days=1), at, zone)
+
+
+@cli.command(short_help="No reminders for a while.")
+@click.argument("duration", required=False)
+@click.option("--until", "until_text", metavar="TIME", help="Until this time: 14:00, or 2025-03-11T21:00.")
+@click.pass_obj
+def pause(app: App, duration: str | None, until_text: str | None) -> None:
+    """No reminders for DURATION (45m, 2h, 1h30m) or --until TIME; with neither, until the day ends.
+
+    The running daemon reads the pause from the database when a reminder is due.
+    """
+    from handhabit.pauses import pause_event
+
+    now = utc_now()
+    until = pause_end(app, now, duration, until_text)
+    app.store.add_event(pause_event(str(uuid.uuid4()), now, until))
+    click.echo(f"Paused: no reminders until {local(until, app.zone)} (`handhabit resume` ends it sooner).")
+
+
+@cli.command(short_help="End a pause.")
+@click.pass_obj
+def resume(app: App) -> None:
+    """Reminders again, before the pause would have ended."""
+    from handhabit.pauses import PAUSED, RESUMED, paused_until, resume_event
+
+    now = utc_now()
+    if paused_until(app.store.latest_of(PAUSED, RESUMED), now) is None:
+        click.echo("Not paused: reminders are on; nothing changed.")
+        return
+    app.store.add_event(resume_event(str(uuid.uuid4()), now))
+    click.echo("Resumed: reminders are on again.")
+
+
+@cli.command(short_help="Is the daemon running, is it paused, what comes next.")
+@click.pass_obj
+def status(app: App) -> None:
+    """Whether the daemon runs (and its pid), whether reminders are paused, and the next reminders."""
+    from handhabit.instance import lock_path, running_pid
+    from handhabit.pauses import PAUSED, RESUMED, paused_until
+
+    config, tz, now = app.config, app.zone, utc_now()
+    pid = running_pid(lock_path())
+    if pid is None:
+        click.echo("handhabit is not running: start it with `handhabit service install` (or `handhabit run`).")
+    else:
+        click.echo(f"handhabit is running (pid {pid or 'unknown'}).")
+    click.echo(f"Config: {config.source or 'the built-in default'}; database: {app.db_path}.")
+    until = paused_until(app.store.latest_of(PAUSED, RESUMED), now)
+    click.echo(f"Paused until {local(until, tz)}." if until else "Not paused.")
+    sessions, fired = app.store.last_session_times(), app.store.last_fired()
+    upcoming_times = sorted(
+        (when, reminder.id) for reminder in config.reminders
+        if (when := next_fire(reminder, tz, now, sessions.get(reminder.habit), fired.get(reminder.id)))
+    )
+    click.echo("Next reminders:" if upcoming_times else "No reminders to come.")
+    for when, reminder_id in upcoming_times:
+        held = " (held: paused)" if until and when < until else ""
+        click.echo(f"  {local(when, tz)}  {reminder_id}{held}")
+
+
+@cli.command("log", short_help="What happened lately: reminders, sessions, pauses.")
+@click.option("--days", type=click.IntRange(1, 3660), default=7, show_default=True, help="How far back.")
+@click.pass_obj
+def log_(app: App, days: int) -> None:
+    """Recent events, oldest first: reminders fired, skipped (and why), missed; sessions done; pauses
+    and config reloads."""
+    now = utc_now()
+    since = now - timedelta(days=days)
+    rows = [(e.at_utc, e.reminder or "", e.kind, event_detail(e, app.zone)) for e in app.store.events(since)]
+    rows += [(s.at_utc, s.habit, "done", f"{s.source}" + (f", {s.minutes:g} min" if s.minutes else ""))
+             for s in app.store.sessions(since=app.today(since)) if s.at_utc >= since]
+    if not rows:
+        click.echo(f"Nothing in the last {counted(days, 'day')}.")
+        return
+    width = max(len(who) for _, who, _, _ in rows)
+    for at, who, kind, detail in sorted(rows, key=lambda row: row[0]):
+        click.echo(f"{local(at, app.zone)}  {who:<{width}}  {kind:<13} {detail}".rstrip())
+
+
+def event_detail(event: Event, zone: ZoneInfo) -> str:
+    from handhabit.pauses import PAUSED
+
+    if event.kind == PAUSED and event.detail:
+        return f"until {local(parse_instant(event.detail, zone), zone)}"
+    return event.detail or ""
+
+
+@cli.group(short_help="Install handhabit as a systemd user service.")
+def service() -> None:
+    """The systemd user unit: `install` writes it and starts the daemon at every desktop login."""
+
+
+def run_or_explain(*commands: tuple[str, ...]) -> bool:
+    """Runs `systemctl --user` commands in turn; on the first failure prints what to run by hand."""
+    from handhabit.service import systemctl
+
+    for number, args in enumerate(commands):
+        outcome = systemctl(*args)
+        if outcome.ok:
+            continue
+        reason = "systemctl is not installed here" if outcome.error is None else outcome.error
+        click.echo(f"Could not run `{' '.join(outcome.command)}`: {reason}.")
+        click.echo("Run these once a systemd user session is available:")
+        for rest in commands[number:]:
+            click.echo("    systemctl --user " + " ".join(rest))
+        return False
+    return True
+
+
+@service.command(short_help="Write the unit, enable and start it.")
+@click.pass_obj
+def install(app: App) -> None:
+    """Writes ~/.config/systemd/user/handhabit.service for this Python, then enables and starts it."""
+    from handhabit.service import UNIT, unit_path, unit_text
+
+    path = unit_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RuntimeFailure(f"cannot create {path.parent}: {exc.strerror or exc}") from None
+    write_atomically(path, unit_text(sys.executable).encode(), mode=0o644)
+    click.echo(f"Wrote {path} (runs {sys.executable} -m handhabit run).")
+    if not run_or_explain(("daemon-reload",), ("enable", "--now", UNIT)):
+        raise RuntimeFailure("the unit is written but not started (see above)")
+    click.echo("Enabled and started: handhabit now runs with every desktop session. "
+               "`handhabit status` shows it; `journalctl --user -u handhabit` shows its log.")
+
+
+@service.command(short_help="Stop, disable and remove the unit.")
+@click.pass_obj
+def uninstall(app: App) -> None:
+    """Stops and disables the service and removes its unit file; your records stay."""
+    from handhabit.service import UNIT, unit_path
+
+    path = unit_path()
+    if not path.exists():
+        click.echo(f"No unit at {path}: nothing to uninstall.")
+        return
+    stopped = run_or_explain(("disable", "--now", UNIT))
+    path.unlink()
+    click.echo(f"Removed {path}. Your config and records stay where they are.")
+    if not (stopped and run_or_explain(("daemon-reload",))):
+        raise RuntimeFailure("the unit file is removed, but systemd may still know it (see above)")
+
+
+@service.command("status", short_help="Is the unit installed, enabled, active.")
+@click.pass_obj
+def service_status(app: App) -> None:
+    """What systemd knows of handhabit.service: installed, enabled, active."""
+    from handhabit.service import query, unit_path
+
+    path = unit_path()
+    click.echo(f"Unit file: {path}" if path.exists() else f"Not installed (no {path}): `handhabit service install`.")
+    enabled, active = query("is-enabled"), query("is-active")
+    if enabled is None and active is None:
+        click.echo("No systemd user manager here (`systemctl --user` does not answer).")
+        return
+    click.echo(f"Enabled: {enabled or 'unknown'}; active: {active or 'unknown'}.")
+
+
 def routine_words(routine: Routine) -> list[str]:
     lines = [f"{routine.id}: {routine.name}, {length_words(routine.minutes * 60)}"]
     for number, step in enumerate(routine.steps, start=1):
@@ -473,15 +665,16 @@ def guide(app: App, routine_id: str | None, no_record: bool, listing: bool) -> N
     record(app, habit, now, now, minutes=minutes, source="guide")
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Temp file in the same folder, then a rename: a full disk or a crash never leaves a truncated backup."""
+def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Temp file in the same folder, then a rename: a full disk or a crash never leaves a truncated file.
+    Exports stay private (0600); a unit file must be readable by the service manager."""
     import contextlib
-    import os
     import tempfile
 
     try:
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0600
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
+            os.fchmod(handle, mode)
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
                 out.flush()

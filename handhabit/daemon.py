@@ -2,10 +2,13 @@
 
 A thin shell: when a reminder fires is `schedule`'s answer, whether it should is `habits`' answer;
 this module only wires them to APScheduler, the store and a notifier, and survives their failures.
+It also speaks to systemd (readiness, reload, stop, watchdog) and reloads its config on SIGHUP or when
+the file changes, keeping the last good config when the new one is broken.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import sqlite3
@@ -13,20 +16,24 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from types import FrameType
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_MISSED, EVENT_SCHEDULER_STARTED, JobExecutionEvent, SchedulerEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from handhabit import habits
+from handhabit import habits, readiness
 from handhabit.clock import utc_now
-from handhabit.config import Config, Habit, Reminder
-from handhabit.notify import LogNotifier, Note, Notifier
+from handhabit.clock import zone as configured_zone
+from handhabit.config import Config, ConfigError, Habit, Reminder, load
+from handhabit.notify import LogNotifier, Note, Notifier, choose
+from handhabit.pauses import PAUSED, RESUMED, paused_until
 from handhabit.records import Event
 from handhabit.schedule import UTC, break_still_due
 from handhabit.store import Store
@@ -39,12 +46,22 @@ log = logging.getLogger(__name__)
 # often bounds how late a reminder can be noticed after the machine resumes.
 HEARTBEAT = timedelta(seconds=60)
 HEARTBEAT_JOB = "heartbeat"
+JOB_PREFIX = "reminder:"
 T = TypeVar("T")
 F = TypeVar("F")
 
 
 def job_id(reminder: Reminder) -> str:
-    return f"reminder:{reminder.id}"
+    return f"{JOB_PREFIX}{reminder.id}"
+
+
+def _stamp(path: Path | None) -> tuple[int, int] | None:
+    """What tells a changed config file: its mtime and size (None: no file, the built-in default)."""
+    try:
+        info = path.stat() if path is not None else None
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size) if info is not None else None
 
 
 def compose(reminder: Reminder, habit: Habit, progress: str | None, tip: str) -> Note:
@@ -62,10 +79,13 @@ def compose(reminder: Reminder, habit: Habit, progress: str | None, tip: str) ->
 class Daemon:
     def __init__(
         self, config: Config, store: Store, notifier: Notifier, zone: ZoneInfo,
-        scheduler_class: type[BaseScheduler] = BlockingScheduler,
+        scheduler_class: type[BaseScheduler] = BlockingScheduler, config_path: Path | None = None,
     ) -> None:
-        """`scheduler_class` lets tests drive the same jobs without blocking their thread."""
+        """`scheduler_class` lets tests drive the same jobs without blocking their thread; `config_path`
+        is where a reload reads from (None: never reload)."""
         self.config, self.store, self.notifier, self.zone = config, store, notifier, zone
+        self.config_path = config_path
+        self._config_stamp = _stamp(config_path)
         self.scheduler = scheduler_class(
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max_workers=4)},
@@ -80,16 +100,24 @@ class Daemon:
     def schedule_jobs(self) -> None:
         self._last_session = self._read(self.store.last_session_times, {})
         self._last_fire = self._read(self.store.last_fired, {})
-        for reminder in self.config.reminders:
-            self.scheduler.add_job(
-                self.fire, self._trigger(reminder), args=[reminder.id], id=job_id(reminder),
-                name=reminder.id, misfire_grace_time=int(reminder.grace.total_seconds()), replace_existing=True,
-            )
+        self._schedule_reminders()
         self.scheduler.add_job(
             self.heartbeat, IntervalTrigger(seconds=HEARTBEAT.total_seconds()), id=HEARTBEAT_JOB,
             misfire_grace_time=None, replace_existing=True,
         )
         self.scheduler.add_listener(self.on_missed, EVENT_JOB_MISSED)
+
+    def _schedule_reminders(self) -> None:
+        """Jobs by stable ids: a reload replaces each reminder's job and drops those of removed ones."""
+        wanted = {job_id(r) for r in self.config.reminders}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
+                job.remove()
+        for reminder in self.config.reminders:
+            self.scheduler.add_job(
+                self.fire, self._trigger(reminder), args=[reminder.id], id=job_id(reminder),
+                name=reminder.id, misfire_grace_time=int(reminder.grace.total_seconds()), replace_existing=True,
+            )
 
     def _trigger(self, reminder: Reminder) -> ReminderTrigger:
         return ReminderTrigger(
@@ -99,37 +127,99 @@ class Daemon:
         )
 
     def next_times(self) -> list[tuple[str, datetime]]:
-        jobs = [j for j in self.scheduler.get_jobs() if j.id != HEARTBEAT_JOB and j.next_run_time]
+        # Before the scheduler starts, jobs have no next_run_time attribute yet.
+        jobs = [j for j in self.scheduler.get_jobs() if j.id != HEARTBEAT_JOB and getattr(j, "next_run_time", None)]
         return sorted(((j.name, j.next_run_time) for j in jobs), key=lambda item: item[1])
 
+    def status(self) -> str:
+        """systemd's STATUS= line, shown by `systemctl --user status handhabit`."""
+        nxt = self.next_times()
+        if not nxt:
+            return "no reminders scheduled"
+        name, when = nxt[0]
+        local = when.astimezone(self.zone)
+        today = utc_now().astimezone(self.zone).date()
+        return f"next: {name} {local:%H:%M}" if local.date() == today else f"next: {name} {local:%a %H:%M}"
+
     def run(self) -> None:
-        """Blocks until SIGTERM or SIGINT."""
+        """Blocks until SIGTERM or SIGINT; SIGHUP reloads the config."""
         self.schedule_jobs()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._on_stop_signal)
+        signal.signal(signal.SIGHUP, self._on_reload_signal)
         self.scheduler.add_listener(self._on_started, EVENT_SCHEDULER_STARTED)
         self.scheduler.start()
         self.store.close()
         log.info("handhabit stopped")
 
     def _on_started(self, event: SchedulerEvent) -> None:
+        self._log_next()
+        log.info("handhabit is running with %d reminders", len(self.config.reminders))
+        readiness.notify("READY=1", f"STATUS={self.status()}")
+
+    def _log_next(self) -> None:
         for name, when in self.next_times():
             log.info("next %s: %s", name, when.astimezone(self.zone).strftime("%a %Y-%m-%d %H:%M %Z"))
-        log.info("handhabit is running with %d reminders", len(self.config.reminders))
 
     def _on_stop_signal(self, signum: int, frame: FrameType | None) -> None:
         log.info("%s received, stopping", signal.Signals(signum).name)
+        readiness.notify("STOPPING=1")
         self.scheduler.shutdown(wait=False)
+
+    def _on_reload_signal(self, signum: int, frame: FrameType | None) -> None:
+        # A signal handler interrupts the main thread anywhere, possibly inside the scheduler's lock:
+        # the reload runs on a thread of its own, which takes the locks like any job.
+        threading.Thread(target=self.reload, args=("SIGHUP",), name="reload", daemon=True).start()
+
+    def reload(self, why: str) -> bool:
+        """Reads the config again; a broken one is logged and recorded, and the last good one stays."""
+        readiness.reloading()
+        self._config_stamp = _stamp(self.config_path)
+        try:
+            config = self._load()
+        except ConfigError as exc:
+            for line in exc.lines:
+                log.error("%s", line)
+            log.error("reload (%s) failed: keeping the config that was running", why)
+            self._record_daemon("reload-failed", exc.lines[0] if exc.lines else why)
+            readiness.notify("READY=1", f"STATUS={self.status()} (the new config has errors)")
+            return False
+        if config.notify.backend != self.config.notify.backend:
+            self.notifier = choose(config.notify.backend)
+        with self._lock:
+            self.config, self.zone = config, configured_zone(config.general)
+        self._schedule_reminders()
+        log.info("config reloaded (%s): %s, %d reminders", why, config.source or "built-in default",
+                 len(config.reminders))
+        self._log_next()
+        self._record_daemon("reloaded", why)
+        readiness.notify("READY=1", f"STATUS={self.status()}")
+        return True
+
+    def _load(self) -> Config:
+        if self.config_path is None:
+            raise ConfigError(["no config file to reload"])
+        return load(self.config_path)
 
     # jobs
     def heartbeat(self) -> None:
         self._refresh_sessions()
+        if self.config_path is not None and _stamp(self.config_path) != self._config_stamp:
+            self.reload("the config file changed")
+        if readiness.watchdog_wanted():
+            readiness.notify("WATCHDOG=1")
 
     def fire(self, reminder_id: str) -> None:
-        reminder = next(r for r in self.config.reminders if r.id == reminder_id)
+        reminder = next((r for r in self.config.reminders if r.id == reminder_id), None)
+        if reminder is None:  # removed by a reload while its job was starting
+            return
         habit = self.config.habit(reminder.habit)
         now = utc_now()
         self._refresh_sessions()
+        until = paused_until(self._read(lambda: self.store.latest_of(PAUSED, RESUMED), None), now)
+        if until is not None:
+            self._record(reminder, "skipped", f"paused until {until.astimezone(self.zone):%a %H:%M}", now)
+            return
         if reminder.every and not break_still_due(reminder.every, self._last_session.get(habit.id), now):
             every = format_duration(reminder.every)
             log.info("%s: a session since the last break; the next break is %s after it", reminder.id, every)
@@ -156,6 +246,7 @@ class Daemon:
         with self._lock:
             self._last_fire[reminder.id] = now
         self._record(reminder, "fired", detail, now)
+        readiness.notify(f"STATUS={self.status()}")
 
     def on_missed(self, event: JobExecutionEvent) -> None:
         reminder = next((r for r in self.config.reminders if job_id(r) == event.job_id), None)
@@ -176,7 +267,8 @@ class Daemon:
             self._last_session = latest
         for reminder in self.config.reminders:
             if reminder.every and reminder.habit in changed:
-                self.scheduler.reschedule_job(job_id(reminder), trigger=self._trigger(reminder))
+                with contextlib.suppress(JobLookupError):  # a reload may have just replaced the job
+                    self.scheduler.reschedule_job(job_id(reminder), trigger=self._trigger(reminder))
 
     def _progress(self, habit_id: str, now: datetime) -> habits.Progress | None:
         habit = self.config.habit(habit_id)
@@ -195,6 +287,10 @@ class Daemon:
     def _record(self, reminder: Reminder, kind: str, detail: str | None, now: datetime) -> None:
         log.info("%s: %s (%s)", reminder.id, kind, detail)
         event = Event(str(uuid.uuid4()), now, reminder.id, reminder.habit, kind, detail)
+        self._read(lambda: self.store.add_event(event), None)
+
+    def _record_daemon(self, kind: str, detail: str | None) -> None:
+        event = Event(str(uuid.uuid4()), utc_now(), None, None, kind, detail)
         self._read(lambda: self.store.add_event(event), None)
 
     def _read(self, action: Callable[[], T], fallback: F) -> T | F:

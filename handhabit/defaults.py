@@ -74,7 +74,8 @@ EXAMPLE_HEADER = """\
 # handhabit configuration. Every key is explained in the README ("The config").
 # Times are "HH:MM" in your time zone, durations "45s", "10m" or "1h30m",
 # days the first three letters of a weekday, or "daily" / "weekdays".
-# Check your changes with `handhabit check`; a running daemon reloads on SIGHUP.
+# Check your changes with `handhabit check`. A running daemon picks them up within a minute
+# (at once: `systemctl --user reload handhabit`); a broken file leaves the last good config running.
 
 """
 

@@ -158,6 +158,14 @@ class Store:
         )
         return {row["reminder"]: parse_utc(row["at"]) for row in rows if row["reminder"]}
 
+    def latest_of(self, *kinds: str) -> Event | None:
+        """The newest event of these kinds: the pause in force is the newest pause or resume."""
+        marks = ", ".join("?" for _ in kinds)
+        rows = list(self._rows(
+            f"SELECT * FROM events WHERE kind IN ({marks}) ORDER BY at_utc DESC, rowid DESC LIMIT 1", kinds
+        ))
+        return from_row(Event, rows[0]) if rows else None
+
     def fired_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM events WHERE kind = 'fired'").fetchone()[0])
 

@@ -21,6 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from handhabit.config import Config, General, Habit, Notify, Reminder, Target, builtin
 from handhabit.daemon import HEARTBEAT, HEARTBEAT_JOB, Daemon, compose, job_id
 from handhabit.notify import Note, NotifyError
+from handhabit.pauses import pause_event, resume_event
 from handhabit.records import Event, Excuse, Session
 from handhabit.store import Store
 from handhabit.tips import TIPS
@@ -102,6 +103,22 @@ def test_an_excused_day_holds_every_reminder(store: Store) -> None:
             daemon.fire("bedtime")
     assert [n.body.splitlines()[2] for n in notifier.notes] == ["0 of 2 today · done? run: handhabit done"]
     assert kinds(store) == [("bedtime", "skipped", "excused: 0 of 2 today (excused)"), ("bedtime", "fired", "fake")]
+
+
+def test_a_pause_holds_reminders_until_it_ends_or_is_resumed(store: Store) -> None:
+    notifier = FakeNotifier()
+    daemon = Daemon(config(BEDTIME), store, notifier, BERLIN)
+    store.add_event(pause_event("p1", at_berlin(2025, 3, 10, 22, 0), at_berlin(2025, 3, 10, 23, 0)))
+    for minute in (22 * 60 + 30, 23 * 60 + 30):
+        with time_machine.travel(at_berlin(2025, 3, 10, minute // 60, minute % 60), tick=False):
+            daemon.fire("bedtime")
+    store.add_event(pause_event("p2", at_berlin(2025, 3, 11, 22, 0), at_berlin(2025, 3, 12, 4, 0)))
+    store.add_event(resume_event("r1", at_berlin(2025, 3, 11, 22, 10)))
+    with time_machine.travel(at_berlin(2025, 3, 11, 22, 30), tick=False):
+        daemon.fire("bedtime")
+    assert [k for k in kinds(store) if k[0]] == [
+        ("bedtime", "skipped", "paused until Mon 23:00"), ("bedtime", "fired", "fake"), ("bedtime", "fired", "fake")]
+    assert len(notifier.notes) == 2
 
 
 def test_a_session_since_the_last_break_postpones_the_break(store: Store) -> None:
@@ -201,6 +218,9 @@ def test_after_suspend_a_reminder_fires_once_within_grace_else_is_missed(
         runner = threading.Thread(target=daemon.scheduler.start, daemon=True)
         runner.start()
         try:
+            deadline = time.monotonic() + 5
+            while not daemon.scheduler.running and time.monotonic() < deadline:  # started, not just spawned
+                time.sleep(0.01)
             clock.shift(asleep)  # the machine slept; the scheduler's monotonic wait did not see it
             daemon.scheduler.wakeup()  # what the heartbeat does at most HEARTBEAT after resume
             assert wait_for_event(store) == [expected]

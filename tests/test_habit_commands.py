@@ -1,9 +1,11 @@
-"""`done`, `undo`, `skip` and `streak --weeks` as a person types them, in-process so time-machine can
-pin "now": real click parsing, the real entry point and a real SQLite file in a temp dir."""
+"""`done`, `undo`, `skip`, `streak --weeks`, `pause`, `resume`, `status` and `log` as a person types
+them, in-process so time-machine can pin "now": real click parsing, the real entry point and a real
+SQLite file in a temp dir."""
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -30,6 +32,11 @@ target = { sessions = 2, per = "day" }
 id = "daily"
 name = "Finger stretches"
 target = { sessions = 1, per = "day" }
+
+[[reminders]]
+id = "bedtime"
+habit = "hand-massage"
+at = ["22:30"]
 """
 Run = Callable[..., tuple[int, str, str]]
 
@@ -54,6 +61,9 @@ def hh(tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest
     monkeypatch.setenv("HANDHABIT_CONFIG", str(config))
     monkeypatch.setenv("HANDHABIT_DB", str(db))
     monkeypatch.setenv("COLUMNS", "100")
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))  # no daemon of the machine's user is seen
 
     def run(*args: str, now: datetime = THU) -> tuple[int, str, str]:
         monkeypatch.setattr(sys, "argv", ["handhabit", *args])
@@ -217,3 +227,72 @@ def test_streak_weeks_and_json_do_not_mix(hh: Run) -> None:
     assert (code, err) == (2, "handhabit: --weeks draws a heatmap, --json prints one week: give one of them\n")
     code, _, err = hh("streak", "--weeks", "0")
     assert code == 2 and err.startswith("handhabit: Invalid value for '--weeks': 0 is not in the range 1<=x<=520.")
+
+
+# --- pause, resume, status, log ----------------------------------------------------------------------
+
+
+def test_pause_for_a_duration_until_a_time_or_to_the_end_of_the_day(hh: Run, db: Path) -> None:
+    assert hh("pause", "45m")[1] == (
+        "Paused: no reminders until Thu 2025-03-13 10:45 (`handhabit resume` ends it sooner).\n")
+    assert hh("pause", "--until", "09:30")[1].startswith("Paused: no reminders until Fri 2025-03-14 09:30 ")
+    assert hh("pause", "--until", "2025-03-13T23:00")[1].startswith("Paused: no reminders until Thu 2025-03-13 23:00 ")
+    # With neither, the pause ends with the logical day: 04:00 tomorrow.
+    assert hh("pause")[1].startswith("Paused: no reminders until Fri 2025-03-14 04:00 ")
+    assert [row[4:] for row in rows(db, "events")][-1] == ("paused", "2025-03-14T03:00:00Z")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["1h", "--until", "14:00"], "give a DURATION or --until, not both"),
+        (["soon"], '"soon" is not a duration (e.g. "45s", "10m", "1h30m")'),
+        (["--until", "2025-03-13T09:00"], "--until 2025-03-13T09:00 is in the past"),
+        (["--until", "teatime"], '"teatime" is not a date and time (use e.g. 2025-03-11T21:00)'),
+    ],
+)
+def test_pause_mistakes_change_nothing(hh: Run, db: Path, args: list[str], message: str) -> None:
+    assert hh("pause", *args) == (2, "", f"handhabit: {message}\n")
+    assert rows(db, "events") == []
+
+
+def test_status_shows_pause_and_next_reminders_then_resume_ends_the_pause(hh: Run, tmp_path: Path) -> None:
+    code, out, _ = hh("status")
+    assert code == 0
+    assert out.splitlines()[0] == (
+        "handhabit is not running: start it with `handhabit service install` (or `handhabit run`).")
+    assert out.splitlines()[2:] == ["Not paused.", "Next reminders:", "  Thu 2025-03-13 22:30  bedtime"]
+    hh("pause", "--until", "23:00")
+    assert hh("status")[1].splitlines()[2:] == [
+        "Paused until Thu 2025-03-13 23:00.", "Next reminders:", "  Thu 2025-03-13 22:30  bedtime (held: paused)"]
+    assert hh("resume") == (0, "Resumed: reminders are on again.\n", "")
+    assert hh("resume") == (0, "Not paused: reminders are on; nothing changed.\n", "")
+    assert hh("status")[1].splitlines()[2] == "Not paused."
+
+
+def test_status_names_the_running_daemons_pid(hh: Run, tmp_path: Path) -> None:
+    from handhabit.instance import lock_path, single_instance
+
+    with single_instance(lock_path()):
+        assert hh("status")[1].splitlines()[0] == f"handhabit is running (pid {os.getpid()})."
+
+
+def test_log_lists_events_and_sessions_in_time_order(hh: Run, db: Path) -> None:
+    from handhabit.records import Event
+    from handhabit.store import Store
+
+    store = Store(db)
+    store.add_event(Event("e1", berlin(2025, 3, 12, 22, 30), "bedtime", "hand-massage", "fired", "plyer"))
+    store.add_event(Event("e2", berlin(2025, 3, 1, 22, 30), "bedtime", "hand-massage", "missed", "too late"))
+    store.close()
+    hh("done", "hand-massage", "--at", "2025-03-12T22:40", "--minutes", "5")
+    hh("pause", "1h")
+    code, out, _ = hh("log")
+    assert code == 0
+    assert out.splitlines() == [
+        "Wed 2025-03-12 22:30  bedtime       fired         plyer",
+        "Wed 2025-03-12 22:40  hand-massage  done          backfill, 5 min",
+        "Thu 2025-03-13 10:00                paused        until Thu 2025-03-13 11:00",
+    ]
+    assert "missed" in hh("log", "--days", "30")[1]
+    assert hh("log", "--days", "1", now=berlin(2025, 6, 1, 12))[1] == "Nothing in the last 1 day.\n"
