@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ from handhabit.records import Session
 
 UTC = timezone.utc
 DAY_START = time(4, 0)
+MESSAGE = "Hand break: warm up, palm circles, finger pulls."
 
 
 def recorded(
@@ -74,3 +76,38 @@ def clock_changes(tz: str, year: int) -> list[tuple[datetime, timedelta, timedel
             found.append((instant, offset(instant - minute), offset(instant)))
         day = following
     return found
+
+
+def daytime_zone() -> str:
+    """A zone where it is now well inside the day, so a window of 00:00-23:59 is open for the test."""
+    now = datetime.now(timezone.utc)
+    for name in ("UTC", "Asia/Tokyo", "America/New_York"):
+        if 1 <= now.astimezone(ZoneInfo(name)).hour <= 21:
+            return name
+    raise AssertionError("unreachable: the zones are 9 and 14 hours apart")
+
+
+def write_config(folder: Path, every: str = "3s", backend: str = "auto", message: str = MESSAGE) -> Path:
+    """A break reminder every few seconds all day long, for the tests that run the daemon."""
+    path = folder / "config.toml"
+    path.write_text(f"""
+[general]
+timezone = "{daytime_zone()}"
+
+[notify]
+backend = "{backend}"
+
+[[habits]]
+id = "hand-massage"
+name = "Hand massage"
+target = {{ sessions = 2, per = "day" }}
+
+[[reminders]]
+id = "work-break"
+habit = "hand-massage"
+every = "{every}"
+between = ["00:00", "23:59"]
+message = "{message}"
+routine = "desk-break"
+""")
+    return path

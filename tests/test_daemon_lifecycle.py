@@ -13,7 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -23,37 +23,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from handhabit.config import load
 from handhabit.daemon import Daemon
 from handhabit.store import Store
+from tests.builders import write_config
 from tests.desktop import wait_for
 
 ROOT = Path(__file__).parent.parent
-TICKS = """
-[general]
-timezone = "UTC"
-[notify]
-backend = "log"
-[[habits]]
-id = "hand-massage"
-name = "Hand massage"
-[[reminders]]
-id = "tick"
-habit = "hand-massage"
-every = "1s"
-between = ["00:00", "23:59"]
-message = "{message}"
-skip_if_met = false
-"""
-
-
-def awake_all_day() -> bool:
-    """The 1 s break reminder's window is 00:00-23:59 UTC: the last minute of the day has none."""
-    now = datetime.now(timezone.utc)
-    return not (now.hour == 23 and now.minute >= 58)
-
-
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    config = tmp_path / "config.toml"
-    config.write_text(TICKS.format(message="Tick one."))
+    config = write_config(tmp_path, every="1s", backend="log", message="Tick one.")
     runtime = tmp_path / "runtime"
     runtime.mkdir(mode=0o700)
     base = {k: v for k, v in os.environ.items() if not k.startswith(("HANDHABIT_", "NOTIFY_", "JOURNAL_", "WATCHDOG_"))}
@@ -125,7 +101,7 @@ def test_readiness_reload_and_stop_are_told_to_systemd(
     running = Running({**env, "NOTIFY_SOCKET": address, "JOURNAL_STREAM": "8:1234"}, tmp_path / "daemon.log")
     try:
         ready = receive(sock, "READY=1", 3)
-        assert any(line.startswith("STATUS=next: tick ") for line in ready[-1].splitlines()), ready
+        assert any(line.startswith("STATUS=next: work-break ") for line in ready[-1].splitlines()), ready
         running.process.send_signal(signal.SIGHUP)
         reload = receive(sock, "READY=1", 5)
         first = reload[0].splitlines()
@@ -141,13 +117,12 @@ def test_readiness_reload_and_stop_are_told_to_systemd(
     assert all(line[:3] in ("<3>", "<4>", "<6>", "<7>") for line in lines), lines
 
 
-@pytest.mark.skipif(not awake_all_day(), reason="the test reminder's window is closed in the day's last minutes")
 def test_a_broken_config_on_reload_keeps_the_old_reminders_firing(
     env: dict[str, str], daemon: Running
 ) -> None:
     config = Path(env["HANDHABIT_CONFIG"])
     wait_for(lambda: daemon.count("reminder: Hand massage: Tick one.") >= 1, 15, "the first reminder")
-    config.write_text(TICKS.format(message="Tick two.").replace('every = "1s"', 'every = "soon"'))
+    write_config(config.parent, every="soon", backend="log", message="Tick two.")
     daemon.process.send_signal(signal.SIGHUP)
     wait_for(lambda: "keeping the config that was running" in daemon.log, 10, "the failed reload")
     assert f'{config}: reminders[0].every: "soon" is not a duration' in daemon.log
@@ -155,7 +130,7 @@ def test_a_broken_config_on_reload_keeps_the_old_reminders_firing(
     wait_for(lambda: daemon.count("Tick one.") >= before + 2, 15, "the old reminder after the failed reload")
     assert daemon.process.poll() is None
 
-    config.write_text(TICKS.format(message="Tick two."))
+    write_config(config.parent, every="1s", backend="log", message="Tick two.")
     daemon.process.send_signal(signal.SIGHUP)
     wait_for(lambda: daemon.count("reminder: Hand massage: Tick two.") >= 1, 15, "the new reminder")
     assert daemon.stop() == 0
@@ -181,14 +156,13 @@ def test_a_second_daemon_exits_1_naming_the_first(env: dict[str, str], daemon: R
     assert status.stdout.startswith("handhabit is not running")
 
 
-@pytest.mark.skipif(not awake_all_day(), reason="the test reminder's window is closed in the day's last minutes")
 def test_pause_holds_reminders_and_resume_brings_them_back(env: dict[str, str], tmp_path: Path) -> None:
     paused = subprocess.run([sys.executable, "-m", "handhabit", "pause", "1h"], env=env, capture_output=True,
                             text=True, timeout=30)
     assert paused.returncode == 0, paused.stderr
     running = Running(env, tmp_path / "daemon.log")
     try:
-        wait_for(lambda: running.count("tick: skipped (paused until") >= 2, 15, "two held reminders")
+        wait_for(lambda: running.count("work-break: skipped (paused until") >= 2, 15, "two held reminders")
         assert running.count("reminder: Hand massage") == 0
         resumed = subprocess.run([sys.executable, "-m", "handhabit", "resume"], env=env, capture_output=True,
                                  text=True, timeout=30)
@@ -202,17 +176,17 @@ def test_pause_holds_reminders_and_resume_brings_them_back(env: dict[str, str], 
 
 
 def test_a_changed_config_file_is_reloaded_by_the_heartbeat(tmp_path: Path) -> None:
-    path = tmp_path / "config.toml"
-    path.write_text(TICKS.format(message="Tick one.") + '[[reminders]]\nid = "bedtime"\nhabit = "hand-massage"\n'
-                    'at = ["22:30"]\n')
+    path = write_config(tmp_path, every="1s", backend="log", message="Tick one.")
+    path.write_text(path.read_text() + '[[reminders]]\nid = "bedtime"\nhabit = "hand-massage"\nat = ["22:30"]\n')
     store = Store(tmp_path / "hh.db")
     daemon = Daemon(load(path), store, object(), ZoneInfo("UTC"),  # type: ignore[arg-type]
                     scheduler_class=BackgroundScheduler, config_path=path)
     daemon.schedule_jobs()
-    assert sorted(j.id for j in daemon.scheduler.get_jobs()) == ["heartbeat", "reminder:bedtime", "reminder:tick"]
+    assert sorted(j.id for j in daemon.scheduler.get_jobs()) == ["heartbeat", "reminder:bedtime", "reminder:work-break"]
     daemon.heartbeat()  # nothing changed: nothing reloaded
     assert store.events() == []
-    path.write_text(TICKS.format(message="Tick two.").replace('id = "tick"', 'id = "tock"'))
+    path.write_text(path.read_text().split("[[reminders]]")[0] + '[[reminders]]\nid = "tock"\nhabit = "hand-massage"\n'
+                    'at = ["12:00"]\nmessage = "Tick two."\n')
     daemon.heartbeat()
     assert sorted(j.id for j in daemon.scheduler.get_jobs()) == ["heartbeat", "reminder:tock"]
     assert daemon.config.reminders[0].message == "Tick two."

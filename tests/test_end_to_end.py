@@ -8,49 +8,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.builders import MESSAGE, write_config
 from tests.desktop import desktop, needs_desktop, wait_for
-
-MESSAGE = "Hand break: warm up, palm circles, finger pulls."
-
-
-def daytime_zone() -> str:
-    """A zone where it is now well inside the day, so a window of 00:00-23:59 is open for the test."""
-    now = datetime.now(timezone.utc)
-    for name in ("UTC", "Asia/Tokyo", "America/New_York"):
-        if 1 <= now.astimezone(ZoneInfo(name)).hour <= 21:
-            return name
-    raise AssertionError("unreachable: the zones are 9 and 14 hours apart")
-
-
-def write_config(folder: Path, every: str = "3s", backend: str = "auto") -> Path:
-    path = folder / "config.toml"
-    path.write_text(f"""
-[general]
-timezone = "{daytime_zone()}"
-
-[notify]
-backend = "{backend}"
-
-[[habits]]
-id = "hand-massage"
-name = "Hand massage"
-target = {{ sessions = 2, per = "day" }}
-
-[[reminders]]
-id = "work-break"
-habit = "hand-massage"
-every = "{every}"
-between = ["00:00", "23:59"]
-message = "{MESSAGE}"
-routine = "desk-break"
-""")
-    return path
 
 
 def handhabit(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
