@@ -6,6 +6,7 @@ failures (database, file system) in one such line and exit status 1. No tracebac
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -140,17 +141,20 @@ def run(app: App) -> None:
 
     logs.setup(app.verbose)
     config = app.config
-    try:
-        with single_instance(lock_path()):
-            log = logging.getLogger("handhabit")
-            log.info("config: %s", config.source or f"built-in default (no config file at {app.config_path})")
-            log.info("database: %s", app.db_path)
-            Daemon(config, app.store, choose(config.notify.backend), app.zone, config_path=app.config_path).run()
-    except AlreadyRunning as exc:
-        raise RuntimeFailure(
-            f"already running as pid {exc.pid or '(unknown)'}: one daemon per user (stop it with "
-            f"`systemctl --user stop handhabit` or `kill {exc.pid or 'PID'}`)"
-        ) from None
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(single_instance(lock_path()))
+        except AlreadyRunning as exc:
+            raise RuntimeFailure(
+                f"already running as pid {exc.pid or '(unknown)'}: one daemon per user (stop it with "
+                f"`systemctl --user stop handhabit` or `kill {exc.pid or 'PID'}`)"
+            ) from None
+        except OSError as exc:
+            raise RuntimeFailure(f"cannot create the daemon's lock at {lock_path()}: {exc.strerror or exc}") from None
+        log = logging.getLogger("handhabit")
+        log.info("config: %s", config.source or f"built-in default (no config file at {app.config_path})")
+        log.info("database: %s", app.db_path)
+        Daemon(config, app.store, choose(config.notify.backend), app.zone, config_path=app.config_path).run()
 
 
 @cli.command(short_help="Validate the config; show the next reminders.")
@@ -422,13 +426,20 @@ def pause_end(app: App, now: datetime, duration: str | None, until_text: str | N
         if duration:
             return now + parse_duration(duration)
         if until_text:
-            until = next_clock_time(until_text, now, app.zone) or parse_instant(until_text, app.zone)
+            until = next_clock_time(until_text, now, app.zone) or until_instant(until_text, app.zone)
             if until <= now:
                 raise Failure(f"--until {until_text} is in the past")
             return until
     except ValueError as exc:
         raise Failure(str(exc)) from None
     return wall_instant(app.today(now) + timedelta(days=1), app.config.general.day_starts_at, app.zone)
+
+
+def until_instant(text: str, zone: ZoneInfo) -> datetime:
+    try:
+        return parse_instant(text, zone)
+    except ValueError:
+        raise ValueError(f'"{text}" is not a time (use e.g. 14:00 or 2025-03-11T21:00)') from None
 
 
 def next_clock_time(text: str, now: datetime, zone: ZoneInfo) -> datetime | None:
@@ -668,7 +679,6 @@ def guide(app: App, routine_id: str | None, no_record: bool, listing: bool) -> N
 def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
     """Temp file in the same folder, then a rename: a full disk or a crash never leaves a truncated file.
     Exports stay private (0600); a unit file must be readable by the service manager."""
-    import contextlib
     import tempfile
 
     try:

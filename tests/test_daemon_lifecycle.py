@@ -218,3 +218,13 @@ def test_the_heartbeat_feeds_the_watchdog(
     with pytest.raises(TimeoutError):
         sock.recv(100)
     store.close()
+
+
+def test_a_lock_that_cannot_be_made_is_one_line(env: dict[str, str], tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    result = subprocess.run([sys.executable, "-m", "handhabit", "run"], capture_output=True, text=True, timeout=30,
+                            env={**env, "XDG_RUNTIME_DIR": str(not_a_folder)})
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"handhabit: cannot create the daemon's lock at {not_a_folder}/handhabit/daemon.lock: Not a directory")

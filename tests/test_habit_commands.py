@@ -248,7 +248,8 @@ def test_pause_for_a_duration_until_a_time_or_to_the_end_of_the_day(hh: Run, db:
         (["1h", "--until", "14:00"], "give a DURATION or --until, not both"),
         (["soon"], '"soon" is not a duration (e.g. "45s", "10m", "1h30m")'),
         (["--until", "2025-03-13T09:00"], "--until 2025-03-13T09:00 is in the past"),
-        (["--until", "teatime"], '"teatime" is not a date and time (use e.g. 2025-03-11T21:00)'),
+        (["--until", "teatime"], '"teatime" is not a time (use e.g. 14:00 or 2025-03-11T21:00)'),
+        (["--until", "25:99"], '"25:99" is not a time (use e.g. 14:00 or 2025-03-11T21:00)'),
     ],
 )
 def test_pause_mistakes_change_nothing(hh: Run, db: Path, args: list[str], message: str) -> None:
