@@ -33,9 +33,9 @@ def ten_years(path: Path, today: date) -> int:
         for kind in ("fired", "skipped"):
             at = datetime.combine(day, clock(22, 30), ZONE).astimezone(timezone.utc)
             events.append(to_row(Event(str(uuid.uuid4()), at, "bedtime", "hand-massage", kind, None)))
-    with store.db.atomic():
-        store.db["sessions"].insert_all(sessions)  # type: ignore[union-attr]
-        store.db["events"].insert_all(events)  # type: ignore[union-attr]
+    with store.db.atomic():  # numbered in the order of recording, as `done` and the daemon number them
+        store.db["sessions"].insert_all({**row, "seq": seq} for seq, row in enumerate(sessions, 1))  # type: ignore[union-attr]
+        store.db["events"].insert_all({**row, "seq": seq} for seq, row in enumerate(events, 1))  # type: ignore[union-attr]
     store.close()
     return len(sessions)
 

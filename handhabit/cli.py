@@ -10,7 +10,7 @@ import contextlib
 import json
 import logging
 import os
-import sqlite3
+import stat
 import sys
 import uuid
 from dataclasses import dataclass
@@ -25,11 +25,20 @@ import click
 from handhabit import __version__, habits
 from handhabit.clock import utc_now, zone
 from handhabit.config import Config, ConfigError, Habit, Reminder, Routine, load
-from handhabit.paths import default_config_path, default_db_path
-from handhabit.records import Event, Excuse, Session
+from handhabit.paths import default_config_path, default_db_path, private_folder
+from handhabit.records import Event, Excuse, Session, parse_utc
 from handhabit.schedule import next_fire, upcoming, wall_instant
-from handhabit.timeinput import parse_date, parse_instant
-from handhabit.units import WEEKDAY_NAMES, format_duration, length_words, parse_clock, parse_duration, weekday_names
+from handhabit.store.errors import InvalidRecord, StoreError
+from handhabit.timeinput import YEAR, NoTimeOfDay, parse_date, parse_instant
+from handhabit.units import (
+    WEEKDAY_NAMES,
+    duration_words,
+    format_duration,
+    length_words,
+    parse_clock,
+    parse_duration,
+    weekday_names,
+)
 
 if TYPE_CHECKING:
     from handhabit.store import Store
@@ -70,13 +79,21 @@ class App:
 
     @cached_property
     def zone(self) -> ZoneInfo:
-        return zone(self.config.general)
+        return zone(self.config.general, warn=lambda text: click.echo(f"handhabit: warning: {text}", err=True))
 
     @cached_property
     def store(self) -> Store:
+        """For the commands that record; created, migrated and checked as handhabit's on first use."""
         from handhabit.store import Store  # sqlite-utils is a third of start-up; --help and check skip it
 
         return Store(self.db_path)
+
+    @cached_property
+    def reader(self) -> Store:
+        """For the commands that only read: they never write a byte, so a backup works on a full disk."""
+        from handhabit.store import Store
+
+        return Store(self.db_path, writable=False)
 
     def today(self, now: datetime) -> date:
         return habits.logical_date(now, self.zone, self.config.general.day_starts_at)
@@ -92,17 +109,17 @@ class App:
         return self.config.habit(habit_id)
 
     def report(
-        self, habit: Habit, today: date, week_of: date, sessions: list[Session] | None = None
+        self, habit: Habit, today: date, week_of: date, sessions: list[Session], excuses: list[Excuse]
     ) -> habits.HabitReport:
         return habits.report(
-            habit, self.store.sessions(habit.id) if sessions is None else sessions, self.store.excuses(),
-            today=today, week_of=week_of, week_starts_on=self.config.general.week_starts_on,
+            habit, sessions, excuses, today=today, week_of=week_of,
+            week_starts_on=self.config.general.week_starts_on,
             routine_minutes=self.config.routine(habit.routine).minutes,
         )
 
-    def progress(self, habit: Habit, sessions: list[Session], day: date) -> habits.Progress:
+    def progress(self, habit: Habit, sessions: list[Session], excuses: list[Excuse], day: date) -> habits.Progress:
         return habits.progress(
-            habit, sessions, self.store.excuses(), today=day, week_starts_on=self.config.general.week_starts_on,
+            habit, sessions, excuses, today=day, week_starts_on=self.config.general.week_starts_on,
             routine_minutes=self.config.routine(habit.routine).minutes,
         )
 
@@ -154,7 +171,8 @@ def run(app: App) -> None:
         log = logging.getLogger("handhabit")
         log.info("config: %s", config.source or f"built-in default (no config file at {app.config_path})")
         log.info("database: %s", app.db_path)
-        Daemon(config, app.store, choose(config.notify.backend), app.zone, config_path=app.config_path).run()
+        tz = zone(config.general, warn=log.warning)  # a log line, where app.zone would print one
+        Daemon(config, app.store, choose(config.notify.backend), tz, config_path=app.config_path).run()
 
 
 @cli.command(short_help="Validate the config; show the next reminders.")
@@ -221,26 +239,31 @@ def init(app: App, force: bool) -> None:
     if path.exists() and not force:
         raise RuntimeFailure(f"{path} already exists (use --force to overwrite it)")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(example_toml(), encoding="utf-8")
+        private_folder(path.parent)
     except OSError as exc:
-        raise RuntimeFailure(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise RuntimeFailure(f"cannot create {path.parent}: {exc.strerror or exc}") from None
+    write_atomically(path, example_toml().encode("utf-8"))
     click.echo(f"Wrote {path}. Edit it, then `handhabit check`.")
 
 
 def when_recorded(app: App, now: datetime, at_text: str | None, date_text: str | None) -> tuple[datetime, str]:
     """The session's instant, and how it was given: "now", "at" (an exact earlier time) or "date" (a
     past day without a time: stored at noon, the one hour that is in the logical day whatever its start)."""
-    if at_text and date_text:
+    if at_text is not None and date_text is not None:
         raise Failure("give --at or --date, not both")
     today = app.today(now)
     try:
-        if at_text:
-            at = parse_instant(at_text, app.zone)
+        if at_text is not None:
+            try:
+                at = parse_instant(at_text, app.zone)
+            except NoTimeOfDay:
+                typed = at_text.strip()
+                raise Failure(f"--at {at_text} has no time of day: add one (e.g. {typed}T21:00), or use "
+                              f"--date {typed} for the day") from None
             if at > now:
                 raise Failure(f"--at {at_text} is in the future")
             return at, "at"
-        if date_text:
+        if date_text is not None:
             day = parse_date(date_text, today)
             if day > today:
                 raise Failure(f"--date {date_text} is in the future (today is {today})")
@@ -252,9 +275,28 @@ def when_recorded(app: App, now: datetime, at_text: str | None, date_text: str |
     return now, "now"
 
 
+class Minutes(click.ParamType):  # type: ignore[type-arg]
+    """A session length: a finite number above 0 and at most a day (`records.minutes_flaw`), so "nan" or
+    "inf" never reach the store."""
+
+    name = "minutes"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        from handhabit.records import MINUTES_RANGE, minutes_flaw
+
+        try:
+            minutes = float(value)
+        except (TypeError, ValueError):
+            self.fail(f'"{value}" is not a number of minutes ({MINUTES_RANGE})', param, ctx)
+        problem = minutes_flaw(minutes)
+        if problem:
+            self.fail(f"{problem} ({MINUTES_RANGE})", param, ctx)
+        return minutes
+
+
 @cli.command(short_help="Record a session.")
 @click.argument("habit", required=False)
-@click.option("--minutes", type=click.FloatRange(min=0, min_open=True, max=24 * 60),
+@click.option("--minutes", type=Minutes(),
               help="How long it took (default: the length of the habit's routine).")
 @click.option("--at", "at_text", metavar="TIME", help="When it was done, e.g. 2025-03-11T21:00.")
 @click.option("--date", "date_text", metavar="DATE", help="The day it counts for: YYYY-MM-DD or yesterday.")
@@ -288,17 +330,17 @@ def record(app: App, habit: Habit, now: datetime, at: datetime, *, minutes: floa
 def print_standing(app: App, habit: Habit, now: datetime, changed: date | None = None) -> None:
     """The line after every change: the changed day's progress when it is not today's, today's, the streak."""
     today = app.today(now)
-    sessions = app.store.sessions(habit.id)
+    sessions, excuses = app.store.sessions(habit.id), app.store.excuses()
     parts = []
     if changed is not None:
-        then = app.progress(habit, sessions, changed)
+        then = app.progress(habit, sessions, excuses, changed)
         week_of = habits.week_start(changed, app.config.general.week_starts_on)
         if then.per == "day" and changed != today:
             parts.append(f"{then.amount} on {changed:%a %Y-%m-%d}")
         elif then.per == "week" and week_of != habits.week_start(today, app.config.general.week_starts_on):
             parts.append(f"{then.amount} in the week of {week_of:%a %Y-%m-%d}")
-    parts.append(app.progress(habit, sessions, today).text)
-    parts.append(app.report(habit, today, today, sessions).streak_text)
+    parts.append(app.progress(habit, sessions, excuses, today).text)
+    parts.append(app.report(habit, today, today, sessions, excuses).streak_text)
     click.echo(f"{habit.name}: {' · '.join(parts)}")
 
 
@@ -321,15 +363,15 @@ MAX_EXCUSE_DAYS = 366
 def excused_days(today: date, date_text: str | None, from_text: str | None, to_text: str | None) -> tuple[date, date]:
     """The first and last day `skip` excuses. Future days are fine (a planned holiday silences its
     reminders); ranges are capped at a year because an excuse cannot be undone from the CLI."""
-    if date_text and (from_text or to_text):
+    if date_text is not None and (from_text is not None or to_text is not None):
         raise Failure("give --date or --from/--to, not both")
-    if bool(from_text) != bool(to_text):
+    if (from_text is None) != (to_text is None):
         raise Failure("give --from and --to together (for one day use --date)")
     try:
-        if from_text and to_text:
+        if from_text is not None and to_text is not None:
             first, last = parse_date(from_text, today), parse_date(to_text, today)
         else:
-            first = last = parse_date(date_text, today) if date_text else today
+            first = last = parse_date(date_text, today) if date_text is not None else today
     except ValueError as exc:
         raise Failure(str(exc)) from None
     if first > last:
@@ -388,13 +430,13 @@ def streak(app: App, habit: str | None, week_text: str | None, weeks: int | None
     chosen = [app.habit(habit)] if habit else list(app.config.habits)
     today = app.today(utc_now())
     try:
-        week_of = parse_date(week_text, today) if week_text else today
+        week_of = parse_date(week_text, today) if week_text is not None else today
     except ValueError as exc:
         raise Failure(str(exc)) from None
     general = app.config.general
     start = habits.week_start(week_of, general.week_starts_on)
-    history = {h.id: app.store.sessions(h.id) for h in chosen}
-    reports = [app.report(h, today, week_of, history[h.id]) for h in chosen]
+    history, excuses = {h.id: app.reader.sessions(h.id) for h in chosen}, app.reader.excuses()
+    reports = [app.report(h, today, week_of, history[h.id], excuses) for h in chosen]
     if as_json:
         click.echo(json.dumps(report.streak_json(today, start, reports), indent=2))
         return
@@ -408,7 +450,7 @@ def streak(app: App, habit: str | None, week_text: str | None, weeks: int | None
 
     for r in reports:
         days = habits.calendar(
-            r.habit, history[r.habit.id], app.store.excuses(), first=start - timedelta(weeks=weeks - 1),
+            r.habit, history[r.habit.id], excuses, first=start - timedelta(weeks=weeks - 1),
             weeks=weeks, week_starts_on=general.week_starts_on,
             routine_minutes=app.config.routine(r.habit.routine).minutes,
         )
@@ -420,15 +462,18 @@ def streak(app: App, habit: str | None, week_text: str | None, weeks: int | None
 def pause_end(app: App, now: datetime, duration: str | None, until_text: str | None) -> datetime:
     """DURATION from now, --until a clock time (the next one) or an ISO time, or by default the end of
     the logical day, so a pause never outlives the evening it was meant for."""
-    if duration and until_text:
+    if duration is not None and until_text is not None:
         raise Failure("give a DURATION or --until, not both")
     try:
-        if duration:
-            return now + parse_duration(duration)
-        if until_text:
+        if duration is not None:
+            return now + parse_duration(duration, most=YEAR)
+        if until_text is not None:
             until = next_clock_time(until_text, now, app.zone) or until_instant(until_text, app.zone)
             if until <= now:
                 raise Failure(f"--until {until_text} is in the past")
+            if until - now > YEAR:
+                raise Failure(f"--until {until_text} is more than a year away (a pause lasts at most "
+                              f"{duration_words(YEAR)})")
             return until
     except ValueError as exc:
         raise Failure(str(exc)) from None
@@ -491,16 +536,16 @@ def status(app: App) -> None:
     from handhabit.instance import lock_path, running_pid
     from handhabit.pauses import PAUSED, RESUMED, paused_until
 
-    config, tz, now = app.config, app.zone, utc_now()
-    pid = running_pid(lock_path())
+    pid = running_pid(lock_path())  # before the config: a broken config must not hide whether it runs
     if pid is None:
         click.echo("handhabit is not running: start it with `handhabit service install` (or `handhabit run`).")
     else:
         click.echo(f"handhabit is running (pid {pid or 'unknown'}).")
+    config, tz, now = app.config, app.zone, utc_now()
     click.echo(f"Config: {config.source or 'the built-in default'}; database: {app.db_path}.")
-    until = paused_until(app.store.latest_of(PAUSED, RESUMED), now)
+    until = paused_until(app.reader.latest_of(PAUSED, RESUMED), now)
     click.echo(f"Paused until {local(until, tz)}." if until else "Not paused.")
-    sessions, fired = app.store.last_session_times(), app.store.last_fired()
+    sessions, fired = app.reader.last_session_times(), app.reader.last_fired()
     upcoming_times = sorted(
         (when, reminder.id) for reminder in config.reminders
         if (when := next_fire(reminder, tz, now, sessions.get(reminder.habit), fired.get(reminder.id)))
@@ -515,13 +560,17 @@ def status(app: App) -> None:
 @click.option("--days", type=click.IntRange(1, 3660), default=7, show_default=True, help="How far back.")
 @click.pass_obj
 def log_(app: App, days: int) -> None:
-    """Recent events, oldest first: reminders fired, skipped (and why), missed; sessions done; pauses
-    and config reloads."""
+    """Recent events, oldest first: reminders fired, skipped (and why), missed; sessions done; excused
+    days (planned ones too); pauses and config reloads."""
     now = utc_now()
     since = now - timedelta(days=days)
-    rows = [(e.at_utc, e.reminder or "", e.kind, event_detail(e, app.zone)) for e in app.store.events(since)]
+    first_day, day_start = app.today(since), app.config.general.day_starts_at
+    rows = [(e.at_utc, e.reminder or "", e.kind, event_detail(e, app.zone)) for e in app.reader.events(since)]
     rows += [(s.at_utc, s.habit, "done", f"{s.source}" + (f", {s.minutes:g} min" if s.minutes else ""))
-             for s in app.store.sessions(since=app.today(since)) if s.at_utc >= since]
+             for s in app.reader.sessions(since=first_day) if s.at_utc >= since]
+    rows += [(wall_instant(max(e.from_date, first_day), day_start, app.zone), e.habit.replace("*", "all habits"),
+              "excused", span_words(e.from_date, e.to_date) + (f" ({e.reason})" if e.reason else ""))
+             for e in app.reader.excuses() if e.to_date >= first_day]
     if not rows:
         click.echo(f"Nothing in the last {counted(days, 'day')}.")
         return
@@ -534,7 +583,7 @@ def event_detail(event: Event, zone: ZoneInfo) -> str:
     from handhabit.pauses import PAUSED
 
     if event.kind == PAUSED and event.detail:
-        return f"until {local(parse_instant(event.detail, zone), zone)}"
+        return f"until {local(parse_utc(event.detail), zone)}"
     return event.detail or ""
 
 
@@ -659,14 +708,16 @@ def guide(app: App, routine_id: str | None, no_record: bool, listing: bool) -> N
         if no_record:
             click.echo(f"{'Done' if finished else 'Stopped'} after {spent}; not recorded (--no-record).")
             return
-        if not finished:
+        if not finished or walk.mostly_skipped:
+            verb = "Finished" if finished else "Stopped"
+            ended = f"{verb} after {spent}" + (", under a third of the routine" if finished else "")
             if walk.seconds_done < 1:
-                click.echo("Stopped before a session began; nothing recorded.")
+                click.echo(f"{verb} before a session began; nothing recorded.")
                 return
             if not sys.stdin.isatty():
-                click.echo(f"Stopped after {spent}; not recorded (no terminal to ask).")
+                click.echo(f"{ended}; not recorded (no terminal to ask).")
                 return
-            click.echo(f"Stopped after {spent}. Record it as a session? [y/N] ", nl=False)
+            click.echo(f"{ended}. Record it as a session? [y/N] ", nl=False)
             answer = read_key(60.0) or ""
             click.echo(answer if answer.isprintable() else "")
             if answer.lower() != "y":
@@ -707,14 +758,43 @@ def export(app: App, file_format: str, output: str | None) -> None:
     """Write all records out: JSON to back up or move to another machine, CSV for a spreadsheet."""
     from handhabit import interchange
 
-    records = interchange.Records(*app.store.all_records())
-    text = interchange.export_json(records) if file_format == "json" else interchange.export_csv(records.sessions)
+    target = None if output is None or output == "-" else export_target(app, output)
+    rows = app.reader.all_rows()
+    text = interchange.json_document(rows) if file_format == "json" else interchange.csv_document(rows.sessions)
     data = text.encode("utf-8")  # bytes, so the locale can neither mangle notes nor turn \n into \r\n
-    if output is None or output == "-":
+    if target is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     else:
-        write_atomically(Path(output), data)
+        write_atomically(target, data)
+
+
+def export_target(app: App, output: str) -> Path:
+    """The file `-o` replaces, refused when it is an input: the database (or its -wal, -shm, -journal
+    file, however it is spelled, a hard link included: compared by inode) or the config, or anything but a
+    regular file, which the temp-file-and-rename cannot replace (a folder, /dev/stdout, a FIFO)."""
+    target = Path(output).resolve()  # a symlink's target is what the person means to replace
+    inputs = [Path(f"{app.db_path}{suffix}") for suffix in ("", "-wal", "-shm", "-journal")] + [app.config_path]
+    protected = {path.resolve() for path in inputs}
+    identities = set()
+    for path in inputs:
+        with contextlib.suppress(OSError):
+            known = path.stat()
+            identities.add((known.st_dev, known.st_ino))
+    info: os.stat_result | None = None
+    try:
+        info = target.stat()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise RuntimeFailure(f"cannot write {output}: {exc.strerror or exc}") from None
+    if target in protected or (info is not None and (info.st_dev, info.st_ino) in identities):
+        raise Failure(f"-o {output} is handhabit's own database or config: the export would replace what it "
+                      "backs up (give another file)")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        raise Failure(f"-o {output} is not a regular file: export writes a new file and renames it into place "
+                      "(give a file path, or leave out -o for standard output)")
+    return target
 
 
 def counted(number: int, noun: str) -> str:
@@ -737,7 +817,7 @@ def import_(app: App, file: str) -> None:
     except OSError as exc:
         raise RuntimeFailure(f"cannot read {file}: {exc.strerror or exc}") from None
     try:
-        records = interchange.read_export(data)
+        records = interchange.read_export(data, utc_now())
     except interchange.BadImport as exc:
         raise Failure(f"{name}: {exc}") from None
     known = {habit.id for habit in app.config.habits}  # before writing: a broken config stops the import unchanged
@@ -764,9 +844,9 @@ def main() -> NoReturn:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         sys.exit(130)
-    except sqlite3.Error as exc:
-        click.echo(f"handhabit: database error: {exc} (is the file at --db a handhabit database?)", err=True)
-        sys.exit(FAILURE)
+    except StoreError as exc:
+        click.echo(f"handhabit: {exc}", err=True)
+        sys.exit(USAGE if isinstance(exc, InvalidRecord) else FAILURE)
     except BrokenPipeError:
         # `handhabit export | head`: the reader has gone, which is no error to report. Standard output
         # goes to /dev/null so the interpreter's last flush cannot complain either.

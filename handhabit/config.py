@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from handhabit.units import DAY_SHORTHANDS, WEEKDAY_NAMES, parse_clock, parse_duration, parse_weekday
+from handhabit.units import DAY_SHORTHANDS, IDENTIFIER, WEEKDAY_NAMES, parse_clock, parse_duration, parse_weekday
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -124,7 +124,10 @@ class ConfigError(Exception):
 
 
 BACKENDS = ("auto", "dbus", "plyer", "log")
-_ID = re.compile(r"[a-z0-9-]+")
+MIN_EVERY = timedelta(minutes=5)
+DAY_SECONDS = 24 * 60 * 60  # like every duration in the config: a step, a daily target in minutes
+DAY_MINUTES = DAY_SECONDS // 60
+MAX_SESSIONS = DAY_MINUTES
 _TOML_POSITION = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$")
 _MISSING = object()
 
@@ -180,9 +183,16 @@ class _Checker:
         value = self.raw(name, str, "a string", required)
         return default if value is _MISSING else str(value)
 
-    def ident(self, name: str) -> str:
+    def filled(self, name: str) -> str:
+        """A required id that must not be empty: a habit's, reminder's or routine's, or the habit a reminder is for."""
         value = self.text(name, "", required=True)
-        if value and not _ID.fullmatch(value):
+        if not value and isinstance(self.data.get(name), str):
+            self.error(self.key(name), 'is empty (ids hold a-z, 0-9 and "-", e.g. "hand-massage")')
+        return value
+
+    def ident(self, name: str) -> str:
+        value = self.filled(name)
+        if value and not IDENTIFIER.fullmatch(value):
             suggestion = re.sub(r"[^a-z0-9-]+", "-", value.lower()).strip("-") or "my-id"
             self.error(self.key(name), f'"{value}" may hold only a-z, 0-9 and "-" (try "{suggestion}")')
         return value
@@ -289,11 +299,20 @@ def _parse_week_start(text: str) -> int:
 def _parse_zone(text: str) -> str:
     try:
         ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as "Europe"
         close = difflib.get_close_matches(text, sorted(available_timezones()), n=1)
         hint = f'did you mean "{close[0]}"?' if close else 'use an IANA name like "Europe/Berlin"'
         raise ValueError(f'"{text}" is not a known time zone ({hint})') from None
     return text
+
+
+def _at_least_a_minute(text: str) -> timedelta:
+    return parse_duration(text, least=timedelta(minutes=1))
+
+
+def _break_interval(text: str) -> timedelta:
+    """Five minutes at least: a shorter break rhythm is a typo ("1s" for "1h"), and would nag every second."""
+    return parse_duration(text, least=MIN_EVERY)
 
 
 def _parse_backend(text: str) -> str:
@@ -315,9 +334,9 @@ def _notify(c: _Checker) -> Notify:
     c.unknown(("backend", "snooze", "hold_while_away", "away_after"))
     return Notify(
         backend=c.parsed("backend", _parse_backend, "auto"),  # type: ignore[arg-type]
-        snooze=c.parsed("snooze", parse_duration, timedelta(minutes=10)),
+        snooze=c.parsed("snooze", _at_least_a_minute, timedelta(minutes=10)),
         hold_while_away=c.boolean("hold_while_away", True),
-        away_after=c.parsed("away_after", parse_duration, timedelta(minutes=5)),
+        away_after=c.parsed("away_after", _at_least_a_minute, timedelta(minutes=5)),
     )
 
 
@@ -336,13 +355,18 @@ def _target(c: _Checker) -> Target:
             c.error(c.path, "needs sessions or minutes (e.g. { sessions = 2, per = \"day\" })")
     elif sessions is not _MISSING and sessions < 1:
         c.error(c.key("sessions"), f"must be 1 or more, got {sessions}")
+    elif sessions is not _MISSING and sessions > MAX_SESSIONS:  # 10**400 would overflow every report's maths
+        c.error(c.key("sessions"), f"must be at most {MAX_SESSIONS} (one a minute, all day), got {sessions}")
     elif minutes is not _MISSING and minutes <= 0:
         c.error(c.key("minutes"), f"must be more than 0, got {minutes}")
+    elif minutes is not _MISSING and not minutes <= DAY_MINUTES:  # also nan and inf, which no day can meet
+        c.error(c.key("minutes"), f"must be at most {DAY_MINUTES} (a day), got {minutes}")
     elif minutes is not _MISSING and per == "week":
         c.error(c.path, 'a weekly target counts sessions (use { sessions = N, per = "week" })')
     if sessions is not _MISSING:
         return Target(per=per, sessions=int(sessions))  # type: ignore[arg-type]
-    return Target(per=per, minutes=float(minutes) if minutes is not _MISSING else 1.0)  # type: ignore[arg-type]
+    valid = minutes is not _MISSING and c.ok  # an error is reported instead; float(10**400) would raise
+    return Target(per=per, minutes=float(minutes) if valid else 1.0)  # type: ignore[arg-type]
 
 
 def _habit(c: _Checker) -> Habit:
@@ -361,9 +385,9 @@ def _habit(c: _Checker) -> Habit:
 def _reminder(c: _Checker) -> Reminder:
     c.unknown(("id", "habit", "message", "at", "every", "between", "days", "routine", "skip_if_met", "grace"))
     reminder_id = c.ident("id")
-    habit = c.text("habit", "", required=True)
+    habit = c.filled("habit")
     at = c.clocks("at")
-    every = c.parsed("every", parse_duration, None)
+    every = c.parsed("every", _break_interval, None)
     between = c.clocks_pair("between") if "between" in c.data else None
     has_at, has_every = "at" in c.data, "every" in c.data
     if has_at == has_every:
@@ -391,6 +415,8 @@ def _step(c: _Checker) -> Step:
     seconds = c.raw("seconds", int, "a whole number of seconds", required=True)
     if seconds is not _MISSING and seconds < 1:
         c.error(c.key("seconds"), f"must be 1 or more, got {seconds}")
+    elif seconds is not _MISSING and seconds > DAY_SECONDS:
+        c.error(c.key("seconds"), f"must be at most {DAY_SECONDS} (a day), got {seconds}")
     return Step(
         name=c.text("name", "", required=True),
         seconds=int(seconds) if seconds is not _MISSING else 1,
@@ -454,21 +480,25 @@ def _must_name(c: _Checker, key_path: str, value: str, known: Sequence[str], wha
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """Decodes the file, turning every way it can be unreadable into a ConfigError line."""
+    """Decodes the file, turning every way it can be unreadable into a ConfigError line. A UTF-8 byte
+    order mark, which Windows editors write, is allowed: TOML itself forbids it."""
     try:
-        with path.open("rb") as handle:
-            data: dict[str, Any] = tomllib.load(handle)
-            return data
+        text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read the config: {exc.strerror or exc}"]) from None
     except UnicodeDecodeError:
         raise ConfigError([f"{path}: not UTF-8 text (save the config as UTF-8)"]) from None
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _TOML_POSITION.match(message)
         where = f"{path}:{match[2]}:{match[3]}" if match else str(path)
         detail = match[1] if match else message
         raise ConfigError([f"{where}: TOML syntax error: {detail[:1].lower()}{detail[1:]}"]) from None
+    except RecursionError:
+        raise ConfigError([f"{path}: TOML nested too deeply to be a handhabit config"]) from None
+    return data
 
 
 def builtin() -> Config:

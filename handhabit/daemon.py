@@ -3,7 +3,8 @@
 A thin shell: when a reminder fires is `schedule`'s answer, whether it should is `habits`' answer;
 this module only wires them to APScheduler, the store and a notifier, and survives their failures.
 It also speaks to systemd (readiness, reload, stop, watchdog) and reloads its config on SIGHUP or when
-the file changes, keeping the last good config when the new one is broken.
+the file changes, keeping the last good config when the new one is broken or the file is gone. Its
+scheduler (`steady`) keeps the jobs on time when the wall clock steps.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
-import sqlite3
 import threading
 import uuid
 from collections.abc import Callable
@@ -25,7 +25,6 @@ from apscheduler.events import EVENT_JOB_MISSED, EVENT_SCHEDULER_STARTED, JobExe
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from handhabit import habits, readiness
@@ -36,14 +35,14 @@ from handhabit.notify import LogNotifier, Note, Notifier, choose
 from handhabit.pauses import PAUSED, RESUMED, paused_until
 from handhabit.records import Event
 from handhabit.schedule import UTC, break_still_due
-from handhabit.store import Store
+from handhabit.steady import SteadyScheduler
+from handhabit.store import Store, StoreError
 from handhabit.tips import tip
 from handhabit.triggers import ReminderTrigger
 from handhabit.units import format_duration
 
 log = logging.getLogger(__name__)
-# The scheduler sleeps on the monotonic clock, which stands still during suspend; waking at least this
-# often bounds how late a reminder can be noticed after the machine resumes.
+# Feeds systemd's watchdog (WatchdogSec=3min) and notices new sessions and a changed config file.
 HEARTBEAT = timedelta(seconds=60)
 HEARTBEAT_JOB = "heartbeat"
 JOB_PREFIX = "reminder:"
@@ -79,10 +78,10 @@ def compose(reminder: Reminder, habit: Habit, progress: str | None, tip: str) ->
 class Daemon:
     def __init__(
         self, config: Config, store: Store, notifier: Notifier, zone: ZoneInfo,
-        scheduler_class: type[BaseScheduler] = BlockingScheduler, config_path: Path | None = None,
+        scheduler_class: Callable[..., BaseScheduler] = SteadyScheduler, config_path: Path | None = None,
     ) -> None:
-        """`scheduler_class` lets tests drive the same jobs without blocking their thread; `config_path`
-        is where a reload reads from (None: never reload)."""
+        """`scheduler_class` lets tests drive the same jobs without blocking their thread, or with a short
+        wait; `config_path` is where a reload reads from (None: never reload)."""
         self.config, self.store, self.notifier, self.zone = config, store, notifier, zone
         self.config_path = config_path
         self._config_stamp = _stamp(config_path)
@@ -102,7 +101,7 @@ class Daemon:
         self._last_fire = self._read(self.store.last_fired, {})
         self._schedule_reminders()
         self.scheduler.add_job(
-            self.heartbeat, IntervalTrigger(seconds=HEARTBEAT.total_seconds()), id=HEARTBEAT_JOB,
+            self.heartbeat, IntervalTrigger(seconds=HEARTBEAT.total_seconds(), timezone=UTC), id=HEARTBEAT_JOB,
             misfire_grace_time=None, replace_existing=True,
         )
         self.scheduler.add_listener(self.on_missed, EVENT_JOB_MISSED)
@@ -172,7 +171,9 @@ class Daemon:
         threading.Thread(target=self.reload, args=("SIGHUP",), name="reload", daemon=True).start()
 
     def reload(self, why: str) -> bool:
-        """Reads the config again; a broken one is logged and recorded, and the last good one stays."""
+        """Reads the config again; a broken one is logged and recorded, and the last good one stays. So
+        does the person's config when its file is gone: the built-in default is for a first start, and
+        would replace their reminders with ones they never chose."""
         readiness.reloading()
         self._config_stamp = _stamp(self.config_path)
         try:
@@ -181,13 +182,15 @@ class Daemon:
             for line in exc.lines:
                 log.error("%s", line)
             log.error("reload (%s) failed: keeping the config that was running", why)
-            self._record_daemon("reload-failed", exc.lines[0] if exc.lines else why)
-            readiness.notify("READY=1", f"STATUS={self.status()} (the new config has errors)")
-            return False
+            return self._keep(exc.lines[0] if exc.lines else why, "the new config has errors")
+        if config.source is None and self.config.source is not None:
+            log.warning("reload (%s): the config file %s is gone, keeping the config that was running; restore "
+                        "the file, or run `handhabit init` to write the example config there", why, self.config_path)
+            return self._keep(f"{self.config_path}: the config file is gone", "the config file is gone")
         if config.notify.backend != self.config.notify.backend:
             self.notifier = choose(config.notify.backend)
         with self._lock:
-            self.config, self.zone = config, configured_zone(config.general)
+            self.config, self.zone = config, configured_zone(config.general, warn=log.warning)
         self._schedule_reminders()
         log.info("config reloaded (%s): %s, %d reminders", why, config.source or "built-in default",
                  len(config.reminders))
@@ -195,6 +198,12 @@ class Daemon:
         self._record_daemon("reloaded", why)
         readiness.notify("READY=1", f"STATUS={self.status()}")
         return True
+
+    def _keep(self, detail: str, note: str) -> bool:
+        """A reload that changed nothing: recorded for `handhabit log`, and systemd hears the daemon runs on."""
+        self._record_daemon("reload-failed", detail)
+        readiness.notify("READY=1", f"STATUS={self.status()} ({note})")
+        return False
 
     def _load(self) -> Config:
         if self.config_path is None:
@@ -297,6 +306,6 @@ class Daemon:
         """Runs a store call; a locked, corrupt or full database is logged, never fatal to the daemon."""
         try:
             return action()
-        except (sqlite3.Error, OSError) as exc:
-            log.error("database %s: %s", self.store.path, exc)
+        except StoreError as exc:
+            log.error("%s", exc)
             return fallback

@@ -71,6 +71,12 @@ class Walk:
         return self.spent + self.elapsed
 
     @property
+    def mostly_skipped(self) -> bool:
+        """Under a third of the routine's time spent: pressing `n` through it is no full session, so the
+        person is asked, as when they stop."""
+        return self.seconds_done < self.total / 3
+
+    @property
     def fraction(self) -> float:
         """How far through the routine, counting skipped parts as done."""
         if self.finished:

@@ -10,9 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import platformdirs
-
-from handhabit.paths import APP
+from handhabit.paths import private_folder, runtime_folder
 
 
 class AlreadyRunning(Exception):
@@ -22,9 +20,7 @@ class AlreadyRunning(Exception):
 
 
 def lock_path() -> Path:
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    folder = Path(runtime) / APP if runtime else platformdirs.user_data_path(APP)
-    return folder / "daemon.lock"
+    return runtime_folder() / "daemon.lock"
 
 
 def _pid(fd: int) -> int | None:
@@ -35,7 +31,7 @@ def _pid(fd: int) -> int | None:
 @contextmanager
 def single_instance(path: Path) -> Iterator[None]:
     """Held for the daemon's lifetime; raises AlreadyRunning when another process holds it."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_folder(path.parent)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         try:

@@ -2,7 +2,8 @@
 
 Pure: the CLI reads and writes the files and the store talks to SQLite, so a round trip can be tested
 without either, and an import file is checked whole before anything is written. The store uses the same
-text form for its rows, so an export read back into a fresh database exports to the same bytes.
+text form for its rows, so an export read back into a fresh database exports to the same bytes. Whether a
+record is valid is `records.flaws`' answer, here as for every other way into the store.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timezone
-from functools import lru_cache
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from handhabit.records import Event, Excuse, Session
+from handhabit.records import Event, Excuse, Record, Session, flaws, known_zone, parse_utc, utc_text
 
 FORMAT = "handhabit-export"
 VERSION = 1
@@ -27,19 +27,10 @@ CSV_COLUMNS = ("id", "habit", "logical_date", "at_local", "at_utc", "tz", "minut
                "recorded_utc")
 REEXPORT = "import a file written by `handhabit export --format json`"
 R = TypeVar("R", Session, Excuse, Event)
+Row = dict[str, Any]
 
 
-def utc_text(instant: datetime) -> str:
-    """ISO instant with a Z; fixed width, so text order is time order in SQL."""
-    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_utc(text: str) -> datetime:
-    """Reads what `utc_text` wrote; Python 3.10's fromisoformat does not know the Z."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
-
-
-def to_row(record: Session | Excuse | Event) -> dict[str, Any]:
+def to_row(record: Record) -> Row:
     """The one text form of a record, shared by the database and the export so neither can drift."""
     row = {item.name: getattr(record, item.name) for item in fields(record)}  # asdict's deep copy is 5x slower
     for key, value in row.items():
@@ -50,17 +41,42 @@ def to_row(record: Session | Excuse | Event) -> dict[str, Any]:
     return row
 
 
-def from_row(kind: type[R], row: dict[str, Any]) -> R:
-    """Trusts its input (it comes from the database); import files go through `read_export` instead."""
-    values: dict[str, Any] = {}
-    for item in fields(kind):
-        value = row.get(item.name)
-        if value is not None and item.type in ("datetime", "datetime | None"):
-            value = parse_utc(value)
-        elif value is not None and item.type in ("date",):
-            value = date.fromisoformat(value)
-        values[item.name] = value
-    return kind(**values)
+class UnreadableRow(ValueError):
+    """A stored row no command can use (an older version or a hand edit wrote it), named for the fix."""
+
+    def __init__(self, record_id: object, flaw: str) -> None:
+        super().__init__(f"{_show(record_id)}: {flaw}")
+        self.record_id, self.flaw = record_id, flaw
+
+
+def _readers(kind: type[Record]) -> tuple[tuple[str, Callable[[str], object] | None], ...]:
+    read: dict[str, Callable[[str], object]] = {"datetime": parse_utc, "datetime | None": parse_utc,
+                                                "date": date.fromisoformat}
+    return tuple((item.name, read.get(str(item.type))) for item in fields(kind))
+
+
+# How each field of a kind is read from its text: worked out once, not for each of 25,000 rows.
+_READERS = {kind: _readers(kind) for kind in (Session, Excuse, Event)}
+
+
+def from_row(kind: type[R], row: Row) -> R:
+    """A database row as a record, checked by the same rules as a record on its way in."""
+    values: Row = {}
+    for name, read in _READERS[kind]:
+        value = row.get(name)
+        if value is not None and read is not None:
+            try:
+                value = read(value)
+            except (ValueError, TypeError, AttributeError):
+                raise UnreadableRow(row.get("id"), f"{name}: {_show(value)} cannot be read") from None
+        values[name] = value
+    try:
+        wrong = flaws(record := kind(**values))
+    except (TypeError, AttributeError, ValueError) as exc:  # e.g. a number where text belongs
+        raise UnreadableRow(row.get("id"), f"a value of the wrong type ({exc})") from None
+    if wrong:
+        raise UnreadableRow(row.get("id"), str(wrong[0]))
+    return record
 
 
 @dataclass(frozen=True)
@@ -72,45 +88,81 @@ class Records:
     events: list[Event] = field(default_factory=list)
 
 
-def _sorted_rows(records: Iterable[Session | Excuse | Event], *keys: str) -> list[dict[str, Any]]:
-    """Ordered by content, never by rowid, so two databases with the same records export the same bytes."""
-    return sorted((to_row(record) for record in records), key=lambda row: tuple(row[key] for key in keys))
+@dataclass(frozen=True)
+class Rows:
+    """The same as the database keeps it: a backup needs no row to be readable as a record, so even a
+    database with a bad row can be saved."""
+
+    sessions: list[Row] = field(default_factory=list)
+    excuses: list[Row] = field(default_factory=list)
+    events: list[Row] = field(default_factory=list)
 
 
-def _session_rows(sessions: Iterable[Session]) -> list[dict[str, Any]]:
-    rows = _sorted_rows(sessions, "at_utc", "id")
-    for row in rows:
-        if row["minutes"] is not None:  # an int that slipped in would read back as a float and change the bytes
-            row["minutes"] = float(row["minutes"])
-    return rows
+def _fields(kind: type[Record]) -> tuple[str, ...]:
+    return tuple(item.name for item in fields(kind))
+
+
+def _exported(rows: Iterable[Row], kind: type[Record], *order: str) -> list[Row]:
+    """Ordered by content, never by rowid, so two databases with the same records export the same bytes;
+    only the record's fields, not the database's own bookkeeping (its order of recording)."""
+    names = _fields(kind)
+    ordered = sorted(rows, key=lambda row: tuple("" if row.get(key) is None else str(row[key]) for key in order))
+    return [{name: row.get(name) for name in names} for row in ordered]
+
+
+def _session_rows(rows: Iterable[Row]) -> list[Row]:
+    exported = _exported(rows, Session, "at_utc", "id")
+    for row in exported:
+        minutes = row["minutes"]
+        if isinstance(minutes, int) and not isinstance(minutes, bool):  # would read back as a float: other bytes
+            row["minutes"] = float(minutes)
+    return exported
+
+
+def _as_text(value: object) -> str:
+    """A BLOB that a hand edit put where text belongs still goes into the backup."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else repr(value)
 
 
 def export_json(records: Records) -> str:
+    return json_document(Rows(*([to_row(r) for r in kind] for kind in (records.sessions, records.excuses,
+                                                                         records.events))))
+
+
+def json_document(rows: Rows) -> str:
     """The interchange document; UTF-8 text as written (ensure_ascii off) so notes stay readable in a backup."""
     document = {
         "format": FORMAT,
         "version": VERSION,
-        "sessions": _session_rows(records.sessions),
-        "excuses": _sorted_rows(records.excuses, "from_date", "to_date", "habit", "id"),
-        "events": _sorted_rows(records.events, "at_utc", "id"),
+        "sessions": _session_rows(rows.sessions),
+        "excuses": _exported(rows.excuses, Excuse, "from_date", "to_date", "habit", "id"),
+        "events": _exported(rows.events, Event, "at_utc", "id"),
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(document, indent=2, ensure_ascii=False, default=_as_text) + "\n"
 
 
-def _local_text(row: dict[str, Any]) -> str:
-    """The session's wall-clock time where it was done, which is what a person scanning a spreadsheet expects."""
-    instant = parse_utc(row["at_utc"])
-    if _known_zone(row["tz"]):  # else a zone this machine's tz database lacks: UTC beats no export at all
+def _local_text(row: Row) -> str:
+    """The session's wall-clock time where it was done, which is what a person scanning a spreadsheet expects.
+    A row whose time cannot be read keeps its text: the backup matters more than the column."""
+    try:
+        instant = parse_utc(row["at_utc"])
+    except (ValueError, TypeError, AttributeError):
+        return str(row["at_utc"])
+    if isinstance(row["tz"], str) and known_zone(row["tz"]):  # else UTC beats no export at all
         instant = instant.astimezone(ZoneInfo(row["tz"]))
     return instant.isoformat(timespec="seconds")
 
 
 def export_csv(sessions: Iterable[Session]) -> str:
+    return csv_document(to_row(session) for session in sessions)
+
+
+def csv_document(sessions: Iterable[Row]) -> str:
     """One row per live session: spreadsheets sum rows, and an undone session must add nothing to a sum."""
     out = io.StringIO(newline="")
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for row in _session_rows(s for s in sessions if s.deleted_utc is None):
+    for row in _session_rows(row for row in sessions if row.get("deleted_utc") is None):
         row["at_local"] = _local_text(row)
         writer.writerow(["" if row[column] is None else row[column] for column in CSV_COLUMNS])
     return out.getvalue()
@@ -148,11 +200,11 @@ class _Bad(Exception):
 
 def _show(value: object) -> str:
     """A value as it looked in the file, cut short so one bad note cannot flood the error line."""
-    text = json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False, default=_as_text)  # default: a BLOB a hand edit left in a row
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate cannot be printed: show it escaped, as the file has it
-        text = json.dumps(value)
+        text = json.dumps(value, default=_as_text)
     return text if len(text) <= 40 else text[:39] + "…"
 
 
@@ -198,8 +250,6 @@ def _instant(value: object, example: str) -> datetime:
         instant = parsed.astimezone(timezone.utc)
     except OverflowError:
         instant = datetime.min.replace(tzinfo=timezone.utc)
-    if not 1000 <= instant.year <= 9999:  # the store's text form is fixed width only for four-digit years
-        raise _Bad(f"{_show(text)} is out of range", f"use a year from 1000 to 9999, e.g. {example}")
     return instant.replace(microsecond=0)
 
 
@@ -217,33 +267,13 @@ def _date(value: object, example: str) -> date:
     raise _Bad(f"{_show(text)} is not a date", f"use YYYY-MM-DD, e.g. {example}")
 
 
-@lru_cache(maxsize=1024)
-def _known_zone(key: str) -> bool:
-    try:
-        ZoneInfo(key)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # ValueError: "../x"; OSError: a folder such as "Europe"
-        return False
-    return True
-
-
-def _zone(value: object, example: str) -> str:
-    """A zone this machine knows, or the session's local time and any later report on it would be guesswork."""
-    text = _text(value, example)
-    if not _known_zone(text):
-        raise _Bad(f"{_show(text)} is not an IANA time zone", f"use a name such as {example} or \"UTC\"")
-    return text
-
-
 def _minutes(value: object, example: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _Bad(f"is {_kind(value)}, not a number", f"write minutes as a number, e.g. {example}, or null")
     try:
-        minutes = float(value)
-    except OverflowError:
-        minutes = math.inf
-    if not (math.isfinite(minutes) and minutes > 0):
-        raise _Bad(f"{_show(value)} is not a positive number of minutes", "use a number above 0, or null when unknown")
-    return minutes
+        return float(value)
+    except OverflowError:  # an integer too large for a float: out of range like any other
+        return math.inf
 
 
 @dataclass(frozen=True)
@@ -257,7 +287,7 @@ class _Field:
 _ID = _Field("id", _name, "a UUID")
 _SESSION = (
     _ID, _Field("habit", _name, '"hand-massage"'), _Field("at_utc", _instant, '"2025-03-10T19:00:00Z"'),
-    _Field("tz", _zone, '"Europe/Berlin"'), _Field("logical_date", _date, '"2025-03-10"'),
+    _Field("tz", _name, '"Europe/Berlin"'), _Field("logical_date", _date, '"2025-03-10"'),
     _Field("minutes", _minutes, "5.0", required=False), _Field("source", _name, '"cli"'),
     _Field("note", _text, '"after lunch"', required=False), _Field("recorded_utc", _instant, '"2025-03-10T19:00:02Z"'),
     _Field("deleted_utc", _instant, '"2025-03-10T19:05:00Z"', required=False),
@@ -273,17 +303,12 @@ _EVENT = (
 )
 
 
-def _excuse_order(values: dict[str, Any]) -> _Bad | None:
-    if values["from_date"] > values["to_date"]:
-        return _Bad(f'"{values["from_date"]}" is after to_date "{values["to_date"]}"', "swap the two dates")
-    return None
-
-
 def _read_list(
     document: dict[str, Any], key: str, kind: type[R], spec: tuple[_Field, ...], problems: list[Problem],
-    also: Callable[[dict[str, Any]], _Bad | None] = lambda values: None,
+    now: datetime | None,
 ) -> list[R]:
-    """Checks every field of every record and keeps going, so one run lists all that is wrong."""
+    """Checks every field of every record, then each whole record by the store's own rules (`records.flaws`),
+    and keeps going, so one run lists all that is wrong."""
     items = document.get(key, [])
     if not isinstance(items, list):
         problems.append(Problem(key, f"is {_kind(items)}, not a list", f"write {key} as a list, [] if there are none"))
@@ -323,11 +348,11 @@ def _read_list(
                 first_index[record_id] = index
         if not valid:
             continue
-        wrong = also(values)
-        if wrong:
-            problems.append(Problem(f"{path}.from_date", wrong.problem, wrong.fix))
-            continue
-        records.append(kind(**values))
+        record = kind(**values)
+        wrong = flaws(record, now)
+        problems.extend(Problem(f"{path}.{flaw.field}", flaw.problem, flaw.fix) for flaw in wrong)
+        if not wrong:
+            records.append(record)
     return records
 
 
@@ -350,11 +375,12 @@ def _header_problem(document: dict[str, Any]) -> Problem | None:
     return None
 
 
-def read_export(data: bytes) -> Records:
+def read_export(data: bytes, now: datetime | None = None) -> Records:
     """Parses and checks a JSON export completely; raises BadImport listing every problem, so nothing half-imports.
 
     Unknown fields are ignored (later versions may add some); missing `excuses` and `events` mean none.
-    `logical_date` is kept as given: it was fixed where the session was recorded.
+    `logical_date` is kept as given: it was fixed where the session was recorded. `now` bounds how far
+    ahead of this machine's clock a record may be.
     """
     try:
         text = data.decode("utf-8-sig")
@@ -378,9 +404,9 @@ def read_export(data: bytes) -> Records:
     if "sessions" not in document:
         problems.append(Problem("sessions", "missing", "an export has a list of sessions, [] when there are none"))
     records = Records(
-        sessions=_read_list(document, "sessions", Session, _SESSION, problems),
-        excuses=_read_list(document, "excuses", Excuse, _EXCUSE, problems, also=_excuse_order),
-        events=_read_list(document, "events", Event, _EVENT, problems),
+        sessions=_read_list(document, "sessions", Session, _SESSION, problems, now),
+        excuses=_read_list(document, "excuses", Excuse, _EXCUSE, problems, now),
+        events=_read_list(document, "events", Event, _EVENT, problems, now),
     )
     if problems:
         raise BadImport(problems)

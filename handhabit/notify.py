@@ -10,6 +10,7 @@ import html
 import logging
 import os
 import shutil
+import subprocess
 import sys
 import warnings
 from collections.abc import Callable
@@ -58,11 +59,57 @@ def session_bus_address() -> str | None:
     return None
 
 
-class PlyerNotifier:
-    """plyer's cross-platform notify, wrapped where it fails silently.
+# notify-send returns as soon as the server has the note; a hung bus must not hold a reminder job for long.
+NOTIFY_SEND_TIMEOUT = 10.0
 
-    On Linux plyer runs `notify-send` and ignores its exit status, so we check beforehand that the
-    program and a session bus exist; elsewhere plyer raises NotImplementedError when it has nothing.
+
+def notify_send_argv(note: Note) -> list[str]:
+    """Options first and `--` before the texts, so a summary or body starting with "-" is shown, never read
+    as an option. The body is escaped because notification servers read it as markup. A reminder stays
+    until dismissed (expire time 0), as it did through plyer: one glanced away from is not lost."""
+    return ["notify-send", f"--app-name={APP_NAME}", "--expire-time=0", "--", note.summary,
+            html.escape(note.body, quote=False)]
+
+
+def notify_send(note: Note) -> None:
+    try:
+        done = subprocess.run(notify_send_argv(note), capture_output=True, text=True, timeout=NOTIFY_SEND_TIMEOUT,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        raise NotifyError(f"notify-send did not return within {NOTIFY_SEND_TIMEOUT:g}s") from None
+    except (OSError, ValueError) as exc:  # gone since start-up; a NUL byte in the text
+        raise NotifyError(f"cannot run notify-send: {exc}") from exc
+    if done.returncode != 0:
+        first = next(iter(done.stderr.splitlines()), "no message")
+        raise NotifyError(f"notify-send exited with status {done.returncode}: {first}")
+
+
+def through_plyer() -> Callable[[Note], None]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # plyer warns on every start that python-dbus is missing
+        from plyer import notification
+
+    def send(note: Note) -> None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                notification.notify(title=note.summary, message=note.body, app_name=APP_NAME)
+        except NotImplementedError:
+            raise NotifyError("plyer has no notification support on this platform") from None
+        except Exception as exc:  # plyer's platform code raises anything from OSError to COM errors
+            raise NotifyError(f"plyer failed: {exc}") from exc
+
+    return send
+
+
+class PlyerNotifier:
+    """plyer's cross-platform notify, except on Linux, where it runs notify-send itself.
+
+    plyer's Linux path runs `notify-send SUMMARY BODY -i ... -a ...` without `--`: a message or habit name
+    starting with "-" is read as an option and notify-send fails. It also ignores the exit status, so that
+    failure, like any other, vanished while the reminder was recorded as fired. Run here, a failure raises
+    NotifyError and the reminder goes to the log. Elsewhere plyer raises NotImplementedError when it has
+    nothing.
     """
 
     name = "plyer"
@@ -71,11 +118,7 @@ class PlyerNotifier:
         problem = self.unavailable()
         if problem:
             raise NotifyError(problem)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # plyer warns on every start that python-dbus is missing
-            from plyer import notification
-
-            self._notify: Callable[..., None] = notification.notify
+        self._send = notify_send if sys.platform.startswith("linux") else through_plyer()
 
     @staticmethod
     def unavailable() -> str | None:
@@ -88,15 +131,7 @@ class PlyerNotifier:
         return None
 
     def send(self, note: Note) -> None:
-        body = html.escape(note.body, quote=False) if sys.platform.startswith("linux") else note.body
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self._notify(title=note.summary, message=body, app_name=APP_NAME)
-        except NotImplementedError:
-            raise NotifyError("plyer has no notification support on this platform") from None
-        except Exception as exc:  # plyer's platform code raises anything from OSError to COM errors
-            raise NotifyError(f"plyer failed: {exc}") from exc
+        self._send(note)
 
 
 BACKENDS: dict[str, Callable[[], Notifier]] = {"plyer": PlyerNotifier, "log": LogNotifier}

@@ -1,7 +1,10 @@
-"""Where the config and the database live when no option or environment variable says (XDG on Linux)."""
+"""Where the config and the database live when no option or environment variable says (XDG on Linux), and
+the folders handhabit makes for them: a health record is for its owner's eyes only."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 import platformdirs
@@ -15,3 +18,32 @@ def default_config_path() -> Path:
 
 def default_db_path() -> Path:
     return platformdirs.user_data_path(APP) / "handhabit.db"
+
+
+def runtime_folder() -> Path:
+    """Where the daemon's lock lives: the session's runtime folder, else the data folder."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    return Path(runtime) / APP if runtime else platformdirs.user_data_path(APP)
+
+
+def _own_folders() -> set[Path]:
+    return {platformdirs.user_config_path(APP), platformdirs.user_data_path(APP), runtime_folder()}
+
+
+def private_folder(folder: Path) -> None:
+    """Creates `folder` and every missing folder above it 0700, whatever the umask says. An existing folder
+    is narrowed to 0700 only when it is one of handhabit's own (`~/.local/share/handhabit`, ...): a folder
+    the person chose for `--db` is theirs to set."""
+    missing = []
+    here = folder
+    while not here.exists() and here != here.parent:
+        missing.append(here)
+        here = here.parent
+    for created in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            created.mkdir(mode=0o700)
+            created.chmod(0o700)  # mkdir's mode is masked by the umask
+    if not missing and folder in _own_folders():
+        with contextlib.suppress(OSError):  # not the owner, or a read-only mount: leave it
+            if folder.stat().st_mode & 0o077:
+                folder.chmod(0o700)

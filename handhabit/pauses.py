@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handhabit.interchange import parse_utc, utc_text
-from handhabit.records import Event
+from handhabit.records import PAUSED, RESUMED, Event, parse_utc, utc_text
 
-PAUSED, RESUMED = "paused", "resumed"
+__all__ = ["PAUSED", "RESUMED", "pause_event", "paused_until", "resume_event"]
 
 
 def pause_event(event_id: str, now: datetime, until: datetime) -> Event:

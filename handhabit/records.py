@@ -1,9 +1,33 @@
-"""The three kinds of record the database holds (habits.md). Everything else is derived from them."""
+"""The three kinds of record the database holds (habits.md), and what makes one valid.
+
+Everything else is derived from these records, for years, so each is checked on its way into the store,
+wherever it comes from (a command, a guided routine, the daemon, an import), against one set of bounds:
+a record the store accepts is one that every command can read back. The same checks find a bad row that
+an older version or a hand edit left behind, so it can be named instead of crashing a report.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from handhabit.units import IDENTIFIER
+
+UTC = timezone.utc
+# Year 9999 ends a week early: a day's end, a week's last day or a local time east of UTC must still be
+# a date Python can hold when a report works it out.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9999, 12, 24)
+FIRST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+LAST_INSTANT = datetime(9999, 12, 24, tzinfo=UTC)
+YEARS = f"a year from {FIRST_DAY.year} to {LAST_DAY.year}"
+MAX_MINUTES = 24 * 60
+# Another machine's clock (an import, later a sync) may run a little ahead of this one's.
+AHEAD = timedelta(days=1)
+SOURCES = ("cli", "guide", "notification", "backfill", "import")
+PAUSED, RESUMED = "paused", "resumed"
 
 
 @dataclass(frozen=True)
@@ -35,7 +59,8 @@ class Excuse:
 
 @dataclass(frozen=True)
 class Event:
-    """What the daemon did, so `handhabit log` can explain a reminder that did or did not appear."""
+    """What the daemon did, so `handhabit log` can explain a reminder that did or did not appear.
+    A pause keeps the instant it ends in `detail`."""
 
     id: str
     at_utc: datetime
@@ -43,3 +68,148 @@ class Event:
     habit: str | None
     kind: str
     detail: str | None
+
+
+Record = Session | Excuse | Event
+
+
+@dataclass(frozen=True)
+class Flaw:
+    """What is wrong with one field of a record, and how to put it right."""
+
+    field: str
+    problem: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.problem} ({self.fix})"
+
+
+def utc_text(instant: datetime) -> str:
+    """ISO instant with a Z, four-digit year and whole seconds: fixed width, so text order is time order in SQL."""
+    return instant.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+def parse_utc(text: str) -> datetime:
+    """Reads what `utc_text` wrote; Python 3.10's fromisoformat does not know the Z."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+@lru_cache(maxsize=1024)
+def known_zone(key: str) -> bool:
+    """A zone this machine's tz database has: a session's local time depends on it."""
+    if not key or key.startswith("/") or ".." in key:
+        return False
+    try:
+        ZoneInfo(key)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as "Europe"
+        return False
+    return True
+
+
+def _instant(name: str, value: datetime, now: datetime | None) -> list[Flaw]:
+    if not FIRST_INSTANT <= value <= LAST_INSTANT:
+        return [Flaw(name, f"{utc_text(value)} is out of range", f"use {YEARS}")]
+    if now is not None and value > now + AHEAD:
+        return [Flaw(name, f"{utc_text(value)} is in the future", "record what has happened, not what will")]
+    return []
+
+
+def _day(name: str, value: date) -> list[Flaw]:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        return [Flaw(name, f"{value} is out of range", f"use {YEARS}")]
+    return []
+
+
+def _name(name: str, value: str | None, example: str, star: bool = False) -> list[Flaw]:
+    if value is None or IDENTIFIER.fullmatch(value) or (star and value == "*"):
+        return []
+    also = ' or "*" for every habit' if star else ""
+    return [Flaw(name, f'"{value}" is not an id', f"ids hold only a-z, 0-9 and \"-\", e.g. {example}{also}")]
+
+
+def _text(name: str, value: str | None) -> list[Flaw]:
+    if value is None:
+        return []
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: SQLite and every export would choke on it
+        return [Flaw(name, "holds a lone surrogate", "remove the \\ud800-\\udfff character")]
+    return []
+
+
+MINUTES_RANGE = f"use a number above 0 and at most {MAX_MINUTES}"
+
+
+def minutes_flaw(minutes: float) -> str | None:
+    """What is wrong with a session length, one rule for `done --minutes`, guided routines and imports."""
+    if not math.isfinite(minutes) or not 0 < minutes <= MAX_MINUTES:
+        return f"{minutes:g} is not a number of minutes a session can last"
+    return None
+
+
+def session_flaws(session: Session, now: datetime | None = None) -> list[Flaw]:
+    """`now` bounds how far ahead a new record may be; rows already stored are read without it."""
+    flaws = [
+        *_name("habit", session.habit, '"hand-massage"'),
+        *_instant("at_utc", session.at_utc, now),
+        *_instant("recorded_utc", session.recorded_utc, now),
+        *_day("logical_date", session.logical_date),
+        *_text("note", session.note),
+    ]
+    if session.deleted_utc is not None:
+        flaws += _instant("deleted_utc", session.deleted_utc, now)
+    if not known_zone(session.tz):
+        flaws.append(Flaw("tz", f'"{session.tz}" is not a time zone', 'use an IANA name such as "Europe/Berlin"'))
+    if session.minutes is not None and (problem := minutes_flaw(session.minutes)):
+        flaws.append(Flaw("minutes", problem, f"{MINUTES_RANGE}, or null"))
+    if session.source not in SOURCES:
+        flaws.append(Flaw("source", f'"{session.source}" is not a source', f"use one of {', '.join(SOURCES)}"))
+    if not flaws and abs(session.logical_date - session.at_utc.date()) > timedelta(days=2):
+        flaws.append(Flaw("logical_date", f"{session.logical_date} is not the day of at_utc {utc_text(session.at_utc)}",
+                          "a session counts for the day it was done on, where it was done"))
+    return flaws
+
+
+def excuse_flaws(excuse: Excuse) -> list[Flaw]:
+    flaws = [
+        *_name("habit", excuse.habit, '"hand-massage"', star=True),
+        *_day("from_date", excuse.from_date),
+        *_day("to_date", excuse.to_date),
+        *_text("reason", excuse.reason),
+    ]
+    if excuse.from_date > excuse.to_date:
+        flaws.append(Flaw("from_date", f"{excuse.from_date} is after to_date {excuse.to_date}", "swap the two dates"))
+    return flaws
+
+
+def event_flaws(event: Event, now: datetime | None = None) -> list[Flaw]:
+    flaws = [
+        *_instant("at_utc", event.at_utc, now),
+        *_name("reminder", event.reminder, '"bedtime"'),
+        *_name("habit", event.habit, '"hand-massage"'),
+        *_text("kind", event.kind),
+        *_text("detail", event.detail),
+    ]
+    if not event.kind.strip():
+        flaws.append(Flaw("kind", "is empty", 'name what happened, e.g. "fired"'))
+    if event.kind == PAUSED:  # the pause in force is read from it at every reminder
+        flaws += _pause_end(event.detail)
+    return flaws
+
+
+def _pause_end(detail: str | None) -> list[Flaw]:
+    fix = 'a pause keeps when it ends, e.g. "2025-03-10T23:00:00Z"'
+    try:
+        until = parse_utc(detail or "")
+    except ValueError:
+        return [Flaw("detail", f'"{detail}" is not when the pause ends', fix)]
+    return _instant("detail", until, None)
+
+
+def flaws(record: Record, now: datetime | None = None) -> list[Flaw]:
+    if isinstance(record, Session):
+        return session_flaws(record, now)
+    if isinstance(record, Excuse):
+        return excuse_flaws(record)
+    return event_flaws(record, now)

@@ -11,20 +11,36 @@ from datetime import time, timedelta
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DAY_SHORTHANDS = {"daily": frozenset(range(7)), "weekdays": frozenset(range(5))}
+DAY = timedelta(days=1)
+# Habit, reminder and routine ids: stable names that sessions keep for years.
+IDENTIFIER = re.compile(r"[a-z0-9-]+")
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
 
 
-def parse_duration(text: str) -> timedelta:
+def parse_duration(text: str, *, least: timedelta = timedelta(seconds=1), most: timedelta = DAY) -> timedelta:
+    """A duration within [least, most]; the bounds are checked on whole seconds before a timedelta exists,
+    so "999999999999999999h" is an error line, not an OverflowError."""
     match = _DURATION.fullmatch(text.strip())
     if not text.strip() or match is None:
         hint = f' (try "{text.strip()}m")' if text.strip().isdigit() else ' (e.g. "45s", "10m", "1h30m")'
         raise ValueError(f'"{text}" is not a duration{hint}')
     hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    duration = timedelta(hours=hours, minutes=minutes, seconds=seconds)
-    if not duration:
+    total = hours * 3600 + minutes * 60 + seconds
+    if not total:
         raise ValueError(f'"{text}" is zero (a duration must be longer than 0s)')
-    return duration
+    if total < least.total_seconds():
+        raise ValueError(f'"{text}" is too short (at least {duration_words(least)})')
+    if total > most.total_seconds():
+        raise ValueError(f'"{text}" is too long (at most {duration_words(most)})')
+    return timedelta(seconds=total)
+
+
+def duration_words(duration: timedelta) -> str:
+    """A bound as a person says it: "5m", "24h", "366 days"."""
+    if duration >= 2 * DAY and not duration % DAY:
+        return f"{duration // DAY} days"
+    return format_duration(duration)
 
 
 def format_duration(duration: timedelta) -> str:

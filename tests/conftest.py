@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import socket
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,3 +19,15 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("HANDHABIT_DB", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     return tmp_path
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[str, socket.socket]]:
+    """An abstract datagram socket, as systemd's $NOTIFY_SOCKET is: "@name" in the variable."""
+    name = f"handhabit-test-{uuid.uuid4().hex}"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind("\0" + name)
+    try:
+        yield f"@{name}", sock
+    finally:
+        sock.close()

@@ -119,8 +119,8 @@ def test_the_database_is_private(env: dict[str, str], home: Path) -> None:
          'handhabit: "11.03.2025" is not a date (use YYYY-MM-DD, "today" or "yesterday")'),
         (["done", "--at", "tonight"], 'handhabit: "tonight" is not a date and time (use e.g. 2025-03-11T21:00)'),
         (["done", "--minutes", "-5"],
-         "handhabit: Invalid value for '--minutes': -5.0 is not in the range 0<x<=1440. "
-         "(see `handhabit done --help`)"),
+         "handhabit: Invalid value for '--minutes': -5 is not a number of minutes a session can last "
+             "(use a number above 0 and at most 1440) (see `handhabit done --help`)"),
         (["streak", "--week", "soon"], 'handhabit: "soon" is not a date (use YYYY-MM-DD, "today" or "yesterday")'),
         (["frobnicate"], "handhabit: No such command 'frobnicate'. (see `handhabit --help`)"),
     ],
@@ -150,7 +150,8 @@ def test_corrupt_database_is_one_line_and_untouched(env: dict[str, str], tmp_pat
     db.write_bytes(b"garbage" * 200)
     result = hh(env, "--db", str(db), "done")
     assert result.returncode == 1
-    assert result.stderr.startswith("handhabit: database error: file is not a database")
+    assert result.stderr == (f"handhabit: {db} is not a handhabit database (nor any SQLite database): it was left "
+                             "as it is (give --db your handhabit database, or a new file)\n")
     assert len(result.stderr.splitlines()) == 1
     assert db.read_bytes() == b"garbage" * 200
 

@@ -11,53 +11,26 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from handhabit.config import Config, General, Habit, Notify, Reminder, Target, builtin
 from handhabit.daemon import HEARTBEAT, HEARTBEAT_JOB, Daemon, compose, job_id
-from handhabit.notify import Note, NotifyError
+from handhabit.notify import Note
 from handhabit.pauses import pause_event, resume_event
 from handhabit.records import Event, Excuse, Session
+from handhabit.steady import Reading, SteadyScheduler, read_clocks
 from handhabit.store import Store
 from handhabit.tips import TIPS
-
-BERLIN = ZoneInfo("Europe/Berlin")
-HABIT = Habit("hand-massage", "Hand massage", Target("day", sessions=2), frozenset(range(7)), "classic")
-BEDTIME = Reminder("bedtime", "hand-massage", "Bedtime hand massage.", frozenset(range(7)), at=(datetime(
-    2025, 1, 1, 22, 30).time(),), grace=timedelta(minutes=30))
-BREAK = Reminder("work-break", "hand-massage", "Hand break.", frozenset(range(7)), every=timedelta(minutes=90),
-                 between=(datetime(2025, 1, 1, 9).time(), datetime(2025, 1, 1, 17, 30).time()), routine="desk-break")
-
-
-class FakeNotifier:
-    name = "fake"
-
-    def __init__(self, fail: bool = False) -> None:
-        self.notes: list[Note] = []
-        self.fail = fail
-
-    def send(self, note: Note) -> None:
-        if self.fail:
-            raise NotifyError("the notification server went away")
-        self.notes.append(note)
-
-
-def config(*reminders: Reminder) -> Config:
-    return Config(General(), Notify(), (HABIT,), reminders, builtin().routines)
+from tests.builders import BEDTIME, BERLIN, BREAK, HABIT, FakeNotifier, at_berlin, config_of, scheduler_running
 
 
 def session(at: datetime) -> Session:
     return Session(str(uuid.uuid4()), "hand-massage", at, "Europe/Berlin",
                    (at.astimezone(BERLIN) - timedelta(hours=4)).date(), None, "cli", None, at)
-
-
-def at_berlin(*args: int) -> datetime:
-    return datetime(*args, tzinfo=BERLIN).astimezone(timezone.utc)
 
 
 @pytest.fixture
@@ -73,7 +46,7 @@ def kinds(store: Store) -> list[tuple[str | None, str, str | None]]:
 
 def test_fire_notifies_with_habit_message_and_progress(store: Store) -> None:
     notifier = FakeNotifier()
-    daemon = Daemon(config(BEDTIME), store, notifier, BERLIN)
+    daemon = Daemon(config_of(BEDTIME), store, notifier, BERLIN)
     with time_machine.travel(at_berlin(2025, 3, 10, 22, 30), tick=False):
         store.add_session(session(at_berlin(2025, 3, 10, 8, 0)))
         daemon.fire("bedtime")
@@ -84,7 +57,7 @@ def test_fire_notifies_with_habit_message_and_progress(store: Store) -> None:
 
 def test_met_target_skips_the_reminder_and_says_why(store: Store) -> None:
     notifier = FakeNotifier()
-    daemon = Daemon(config(BEDTIME), store, notifier, BERLIN)
+    daemon = Daemon(config_of(BEDTIME), store, notifier, BERLIN)
     with time_machine.travel(at_berlin(2025, 3, 11, 0, 30), tick=False):  # still Monday's logical day
         store.add_session(session(at_berlin(2025, 3, 10, 8, 0)))
         store.add_session(session(at_berlin(2025, 3, 10, 20, 0)))
@@ -96,7 +69,7 @@ def test_met_target_skips_the_reminder_and_says_why(store: Store) -> None:
 def test_an_excused_day_holds_every_reminder(store: Store) -> None:
     notifier = FakeNotifier()
     always = replace(BEDTIME, skip_if_met=False)
-    daemon = Daemon(config(always), store, notifier, BERLIN)
+    daemon = Daemon(config_of(always), store, notifier, BERLIN)
     store.add_excuse(Excuse("e1", "*", date(2025, 3, 10), date(2025, 3, 12), "sick"))
     for day in (10, 13):
         with time_machine.travel(at_berlin(2025, 3, day, 22, 30), tick=False):
@@ -107,7 +80,7 @@ def test_an_excused_day_holds_every_reminder(store: Store) -> None:
 
 def test_a_pause_holds_reminders_until_it_ends_or_is_resumed(store: Store) -> None:
     notifier = FakeNotifier()
-    daemon = Daemon(config(BEDTIME), store, notifier, BERLIN)
+    daemon = Daemon(config_of(BEDTIME), store, notifier, BERLIN)
     store.add_event(pause_event("p1", at_berlin(2025, 3, 10, 22, 0), at_berlin(2025, 3, 10, 23, 0)))
     for minute in (22 * 60 + 30, 23 * 60 + 30):
         with time_machine.travel(at_berlin(2025, 3, 10, minute // 60, minute % 60), tick=False):
@@ -123,7 +96,7 @@ def test_a_pause_holds_reminders_until_it_ends_or_is_resumed(store: Store) -> No
 
 def test_a_session_since_the_last_break_postpones_the_break(store: Store) -> None:
     notifier = FakeNotifier()
-    daemon = Daemon(config(BREAK), store, notifier, BERLIN, BackgroundScheduler)
+    daemon = Daemon(config_of(BREAK), store, notifier, BERLIN, BackgroundScheduler)
     with time_machine.travel(at_berlin(2025, 3, 10, 10, 30), tick=False):
         daemon.schedule_jobs()
         daemon.scheduler.start(paused=True)
@@ -141,7 +114,7 @@ def test_a_session_since_the_last_break_postpones_the_break(store: Store) -> Non
 def test_broken_backend_falls_back_to_the_log_and_records_the_fire(
     store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
-    daemon = Daemon(config(BEDTIME), store, FakeNotifier(fail=True), BERLIN)
+    daemon = Daemon(config_of(BEDTIME), store, FakeNotifier(fail=True), BERLIN)
     with caplog.at_level(logging.INFO), time_machine.travel(at_berlin(2025, 3, 10, 22, 30), tick=False):
         daemon.fire("bedtime")
     assert "bedtime: notification through fake failed: the notification server went away" in caplog.text
@@ -155,11 +128,11 @@ def test_corrupt_database_is_logged_and_the_reminder_still_fires(
     path = tmp_path / "hh.db"
     path.write_bytes(b"this is not a database" * 100)
     notifier = FakeNotifier()
-    daemon = Daemon(config(BEDTIME), Store(path), notifier, BERLIN)
+    daemon = Daemon(config_of(BEDTIME), Store(path), notifier, BERLIN)
     with caplog.at_level(logging.ERROR):
         daemon.fire("bedtime")
     assert [n.summary for n in notifier.notes] == ["Hand massage"]
-    assert "file is not a database" in caplog.text
+    assert f"{path} is not a handhabit database (nor any SQLite database): it was left as it is" in caplog.text
     assert path.read_bytes() == b"this is not a database" * 100
 
 
@@ -170,7 +143,7 @@ def test_locked_database_waits_instead_of_failing(store: Store) -> None:
     other.execute("BEGIN IMMEDIATE")
     releaser = threading.Timer(1.0, other.commit)
     releaser.start()
-    daemon = Daemon(config(BEDTIME), store, FakeNotifier(), BERLIN)
+    daemon = Daemon(config_of(BEDTIME), store, FakeNotifier(), BERLIN)
     daemon.fire("bedtime")
     releaser.join()
     other.close()
@@ -186,7 +159,7 @@ def test_tips_rotate_and_go_on_after_a_restart(store: Store) -> None:
     notifier = FakeNotifier()
     for day in range(10, 15):
         with time_machine.travel(at_berlin(2025, 3, day, 22, 30), tick=False):
-            Daemon(config(BEDTIME), store, notifier, BERLIN).fire("bedtime")  # a restart every evening
+            Daemon(config_of(BEDTIME), store, notifier, BERLIN).fire("bedtime")  # a restart every evening
     tips = [n.body.splitlines()[1].removeprefix("Tip: ") for n in notifier.notes]
     assert tips == list(TIPS[1:6])  # in turn: never the same twice in a row
 
@@ -201,6 +174,25 @@ def wait_for_event(store: Store, seconds: float = 5) -> list[tuple[str | None, s
     return []
 
 
+class Machine:
+    """The clocks as a suspend moves them: the wall clock and CLOCK_BOOTTIME go on together, while the
+    monotonic clock that the scheduler's wait runs on stands still. Both move under one lock, so the
+    scheduler never reads one moved without the other."""
+
+    def __init__(self, traveller: time_machine.Traveller) -> None:
+        self.traveller, self.slept, self.lock = traveller, 0.0, threading.Lock()
+
+    def suspend(self, duration: timedelta) -> None:
+        with self.lock:
+            self.traveller.shift(duration)
+            self.slept += duration.total_seconds()
+
+    def read(self) -> Reading:
+        with self.lock:
+            real = read_clocks()
+            return Reading(real.wall, real.steady + self.slept)
+
+
 @pytest.mark.parametrize(
     ("asleep", "expected"),
     [
@@ -212,28 +204,20 @@ def test_after_suspend_a_reminder_fires_once_within_grace_else_is_missed(
     store: Store, asleep: timedelta, expected: tuple[str, str, str]
 ) -> None:
     notifier = FakeNotifier()
-    daemon = Daemon(config(BEDTIME), store, notifier, BERLIN)
-    with time_machine.travel(at_berlin(2025, 3, 10, 22, 25), tick=True) as clock:
-        daemon.schedule_jobs()
-        runner = threading.Thread(target=daemon.scheduler.start, daemon=True)
-        runner.start()
-        try:
-            deadline = time.monotonic() + 5
-            while not daemon.scheduler.running and time.monotonic() < deadline:  # started, not just spawned
-                time.sleep(0.01)
-            clock.shift(asleep)  # the machine slept; the scheduler's monotonic wait did not see it
-            daemon.scheduler.wakeup()  # what the heartbeat does at most HEARTBEAT after resume
+    with time_machine.travel(at_berlin(2025, 3, 10, 22, 25), tick=True) as traveller:
+        machine = Machine(traveller)
+        scheduler = partial(SteadyScheduler, cap=0.2, clocks=machine.read)
+        daemon = Daemon(config_of(BEDTIME), store, notifier, BERLIN, scheduler)
+        with scheduler_running(daemon):
+            machine.suspend(asleep)  # no wakeup(): the capped wait notices the resume by itself
             assert wait_for_event(store) == [expected]
             time.sleep(0.3)
             assert len(store.events()) == 1, "a reminder fires once after a gap, never once per missed run"
-        finally:
-            daemon.scheduler.shutdown(wait=False)
-            runner.join(timeout=5)
     assert len(notifier.notes) == (1 if expected[1] == "fired" else 0)
 
 
 def test_heartbeat_bounds_the_scheduler_sleep(store: Store) -> None:
-    daemon = Daemon(config(BEDTIME, BREAK), store, FakeNotifier(), BERLIN)
+    daemon = Daemon(config_of(BEDTIME, BREAK), store, FakeNotifier(), BERLIN)
     daemon.schedule_jobs()
     trigger = daemon.scheduler.get_job(HEARTBEAT_JOB).trigger
     assert trigger.interval <= timedelta(seconds=60) == HEARTBEAT
@@ -242,7 +226,7 @@ def test_heartbeat_bounds_the_scheduler_sleep(store: Store) -> None:
 
 def test_restart_keeps_the_break_rhythm_from_the_last_fire(store: Store) -> None:
     store.add_event(Event("e", at_berlin(2025, 3, 10, 10, 30), "work-break", "hand-massage", "fired", "fake"))
-    daemon = Daemon(config(BREAK), store, FakeNotifier(), BERLIN, BackgroundScheduler)
+    daemon = Daemon(config_of(BREAK), store, FakeNotifier(), BERLIN, BackgroundScheduler)
     with time_machine.travel(at_berlin(2025, 3, 10, 11, 0), tick=False):
         daemon.schedule_jobs()
         daemon.scheduler.start(paused=True)
@@ -254,7 +238,7 @@ def test_restart_keeps_the_break_rhythm_from_the_last_fire(store: Store) -> None
 
 
 def test_a_new_session_moves_the_next_break(store: Store) -> None:
-    daemon = Daemon(config(BREAK), store, FakeNotifier(), BERLIN, BackgroundScheduler)
+    daemon = Daemon(config_of(BREAK), store, FakeNotifier(), BERLIN, BackgroundScheduler)
     with time_machine.travel(at_berlin(2025, 3, 10, 11, 0), tick=False):
         daemon.schedule_jobs()
         daemon.scheduler.start(paused=True)

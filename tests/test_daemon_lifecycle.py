@@ -1,18 +1,17 @@
 """The daemon as a service: readiness, reload and stop told to systemd over $NOTIFY_SOCKET (a socket the
-test owns), journal priorities, SIGHUP and file-change reloads that keep the last good config, one
-daemon per user, and pause/resume, end to end with the log backend."""
+test owns), journal priorities, SIGHUP and file-change reloads that keep the last good config when the
+new one is broken or the file is gone, one daemon per user, and pause/resume, end to end with the log
+backend. Break reminders come every five minutes at the shortest, so `due_soon` records earlier fires
+that bring them within seconds."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
 import sqlite3
-import subprocess
-import sys
-import time
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,95 +21,58 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from handhabit.config import load
 from handhabit.daemon import Daemon
+from handhabit.notify import LogNotifier
 from handhabit.store import Store
-from tests.builders import write_config
+from tests.builders import Running, daemon_env, due_soon, handhabit, receive, write_config
 from tests.desktop import wait_for
 
-ROOT = Path(__file__).parent.parent
+GONE_WARNING = ("the config file {} is gone, keeping the config that was running; restore the file, or run "
+                "`handhabit init` to write the example config there")
+
+
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    config = write_config(tmp_path, every="1s", backend="log", message="Tick one.")
-    runtime = tmp_path / "runtime"
-    runtime.mkdir(mode=0o700)
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("HANDHABIT_", "NOTIFY_", "JOURNAL_", "WATCHDOG_"))}
-    return {**base, "HANDHABIT_CONFIG": str(config), "HANDHABIT_DB": str(tmp_path / "hh.db"),
-            "XDG_RUNTIME_DIR": str(runtime), "PYTHONPATH": str(ROOT)}
-
-
-class Running:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.log_path = log
-        with log.open("wb") as out:
-            self.process = subprocess.Popen([sys.executable, "-m", "handhabit", "run"], env=env, stderr=out,
-                                            stdout=subprocess.DEVNULL)
-
-    @property
-    def log(self) -> str:
-        return self.log_path.read_text()
-
-    def count(self, text: str) -> int:
-        return self.log.count(text)
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(timeout=10)
+    return daemon_env(tmp_path, write_config(tmp_path, backend="log", message="Tick one."))
 
 
 @pytest.fixture
-def daemon(env: dict[str, str], tmp_path: Path) -> Iterator[Running]:
-    running = Running(env, tmp_path / "daemon.log")
-    try:
-        yield running
-    finally:
+def start(env: dict[str, str], tmp_path: Path) -> Iterator[Callable[..., Running]]:
+    """Starts `handhabit run` when the test has prepared its records; stops it after the test."""
+    started: list[Running] = []
+
+    def run(**variables: str) -> Running:
+        started.append(Running({**env, **variables}, tmp_path / "daemon.log"))
+        return started[-1]
+
+    yield run
+    for running in started:
         running.stop()
 
 
-@pytest.fixture
-def listener() -> Iterator[tuple[str, socket.socket]]:
-    """An abstract datagram socket, as systemd's $NOTIFY_SOCKET is: "@name" in the variable."""
-    name = f"handhabit-test-{uuid.uuid4().hex}"
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind("\0" + name)
-    try:
-        yield f"@{name}", sock
-    finally:
-        sock.close()
+def ready(daemon: Running) -> None:
+    """Signal handlers are in place: SIGHUP before them would end the process."""
+    wait_for(lambda: "handhabit is running" in daemon.log, 15, "the daemon to start")
 
 
-def receive(sock: socket.socket, wanted: str, seconds: float) -> list[str]:
-    """Messages until one holds the line `wanted`; fails after `seconds`."""
-    got: list[str] = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        sock.settimeout(max(0.01, deadline - time.monotonic()))
-        try:
-            message = sock.recv(4096).decode()
-        except TimeoutError:
-            break
-        got.append(message)
-        if wanted in message.splitlines():
-            return got
-    raise AssertionError(f"no {wanted} within {seconds} s; got {got}")
+def daemon_events(env: dict[str, str]) -> list[tuple[str, str]]:
+    with sqlite3.connect(env["HANDHABIT_DB"]) as db:
+        return list(db.execute("SELECT kind, detail FROM events WHERE reminder IS NULL ORDER BY rowid"))
 
 
 def test_readiness_reload_and_stop_are_told_to_systemd(
-    env: dict[str, str], tmp_path: Path, listener: tuple[str, socket.socket]
+    start: Callable[..., Running], listener: tuple[str, socket.socket]
 ) -> None:
     address, sock = listener
-    running = Running({**env, "NOTIFY_SOCKET": address, "JOURNAL_STREAM": "8:1234"}, tmp_path / "daemon.log")
-    try:
-        ready = receive(sock, "READY=1", 3)
-        assert any(line.startswith("STATUS=next: work-break ") for line in ready[-1].splitlines()), ready
-        running.process.send_signal(signal.SIGHUP)
-        reload = receive(sock, "READY=1", 5)
-        first = reload[0].splitlines()
-        assert first[0] == "RELOADING=1" and first[1].startswith("MONOTONIC_USEC=")
-        running.process.send_signal(signal.SIGTERM)
-        assert "STOPPING=1" in receive(sock, "STOPPING=1", 5)[-1].splitlines()
-        assert running.process.wait(timeout=10) == 0
-    finally:
-        running.stop()
+    running = start(NOTIFY_SOCKET=address, JOURNAL_STREAM="8:1234")
+    ready_message = receive(sock, "READY=1", 3)
+    assert any(line.startswith("STATUS=next: work-break ") for line in ready_message[-1].splitlines()), ready_message
+    running.process.send_signal(signal.SIGHUP)
+    reload = receive(sock, "READY=1", 5)
+    first = reload[0].splitlines()
+    assert first[0] == "RELOADING=1" and first[1].startswith("MONOTONIC_USEC=")
+    running.process.send_signal(signal.SIGTERM)
+    assert "STOPPING=1" in receive(sock, "STOPPING=1", 5)[-1].splitlines()
+    assert running.process.wait(timeout=10) == 0
     # Under systemd every line carries its journal priority.
     lines = running.log.splitlines()
     assert lines[0].startswith("<6>handhabit: config: ")
@@ -118,77 +80,104 @@ def test_readiness_reload_and_stop_are_told_to_systemd(
 
 
 def test_a_broken_config_on_reload_keeps_the_old_reminders_firing(
-    env: dict[str, str], daemon: Running
+    env: dict[str, str], start: Callable[..., Running]
 ) -> None:
     config = Path(env["HANDHABIT_CONFIG"])
-    wait_for(lambda: daemon.count("reminder: Hand massage: Tick one.") >= 1, 15, "the first reminder")
+    due_soon(Path(env["HANDHABIT_DB"]), ("work-break", "tock"))  # tock: the reminder of the fixed config
+    daemon = start()
+    ready(daemon)
     write_config(config.parent, every="soon", backend="log", message="Tick two.")
     daemon.process.send_signal(signal.SIGHUP)
     wait_for(lambda: "keeping the config that was running" in daemon.log, 10, "the failed reload")
     assert f'{config}: reminders[0].every: "soon" is not a duration' in daemon.log
-    before = daemon.count("Tick one.")
-    wait_for(lambda: daemon.count("Tick one.") >= before + 2, 15, "the old reminder after the failed reload")
+    wait_for(lambda: daemon.count("reminder: Hand massage: Tick one.") >= 1, 15, "the old reminder after it")
+    assert daemon.log.index("keeping the config that was running") < daemon.log.index("reminder: Hand massage")
     assert daemon.process.poll() is None
 
-    write_config(config.parent, every="1s", backend="log", message="Tick two.")
+    write_config(config.parent, backend="log", message="Tick two.", reminders=("tock",))
     daemon.process.send_signal(signal.SIGHUP)
     wait_for(lambda: daemon.count("reminder: Hand massage: Tick two.") >= 1, 15, "the new reminder")
     assert daemon.stop() == 0
-    with sqlite3.connect(env["HANDHABIT_DB"]) as db:
-        kinds = [row[0] for row in db.execute("SELECT kind FROM events WHERE reminder IS NULL ORDER BY rowid")]
-    assert kinds == ["reload-failed", "reloaded"]
+    assert [kind for kind, _ in daemon_events(env)] == ["reload-failed", "reloaded"]
 
 
-def test_a_second_daemon_exits_1_naming_the_first(env: dict[str, str], daemon: Running) -> None:
-    wait_for(lambda: "handhabit is running" in daemon.log, 15, "the first daemon")
-    second = subprocess.run([sys.executable, "-m", "handhabit", "run"], env=env, capture_output=True, text=True,
-                            timeout=30)
+def test_a_deleted_config_file_keeps_the_reminders_running(env: dict[str, str], start: Callable[..., Running]) -> None:
+    config = Path(env["HANDHABIT_CONFIG"])
+    due_soon(Path(env["HANDHABIT_DB"]))
+    daemon = start()
+    ready(daemon)
+    config.unlink()
+    daemon.process.send_signal(signal.SIGHUP)
+    wait_for(lambda: "is gone" in daemon.log, 10, "the warning about the missing file")
+    assert f"WARNING handhabit.daemon: reload (SIGHUP): {GONE_WARNING.format(config)}" in daemon.log
+    wait_for(lambda: daemon.count("reminder: Hand massage: Tick one.") >= 1, 15, "the reminder with its old message")
+    assert daemon.log.index("is gone") < daemon.log.index("reminder: Hand massage")
+    assert "config reloaded" not in daemon.log
+    assert daemon.stop() == 0
+    assert daemon_events(env) == [("reload-failed", f"{config}: the config file is gone")]
+
+
+def test_a_second_daemon_exits_1_naming_the_first(env: dict[str, str], start: Callable[..., Running]) -> None:
+    daemon = start()
+    ready(daemon)
+    second = handhabit(env, "run")
     assert second.returncode == 1
     assert second.stderr.splitlines()[-1] == (
         f"handhabit: already running as pid {daemon.process.pid}: one daemon per user (stop it with "
         f"`systemctl --user stop handhabit` or `kill {daemon.process.pid}`)")
-    status = subprocess.run([sys.executable, "-m", "handhabit", "status"], env=env, capture_output=True, text=True,
-                            timeout=30)
-    assert status.stdout.splitlines()[0] == f"handhabit is running (pid {daemon.process.pid})."
+    assert handhabit(env, "status").stdout.splitlines()[0] == f"handhabit is running (pid {daemon.process.pid})."
     assert daemon.stop() == 0
-    status = subprocess.run([sys.executable, "-m", "handhabit", "status"], env=env, capture_output=True, text=True,
-                            timeout=30)
-    assert status.stdout.startswith("handhabit is not running")
+    assert handhabit(env, "status").stdout.startswith("handhabit is not running")
 
 
-def test_pause_holds_reminders_and_resume_brings_them_back(env: dict[str, str], tmp_path: Path) -> None:
-    paused = subprocess.run([sys.executable, "-m", "handhabit", "pause", "1h"], env=env, capture_output=True,
-                            text=True, timeout=30)
+def test_pause_holds_reminders_and_resume_brings_them_back(env: dict[str, str], start: Callable[..., Running]) -> None:
+    write_config(Path(env["HANDHABIT_CONFIG"]).parent, backend="log", message="Tick one.",
+                 reminders=("work-break", "stretch"))
+    paused = handhabit(env, "pause", "1h")
     assert paused.returncode == 0, paused.stderr
-    running = Running(env, tmp_path / "daemon.log")
-    try:
-        wait_for(lambda: running.count("work-break: skipped (paused until") >= 2, 15, "two held reminders")
-        assert running.count("reminder: Hand massage") == 0
-        resumed = subprocess.run([sys.executable, "-m", "handhabit", "resume"], env=env, capture_output=True,
-                                 text=True, timeout=30)
-        assert resumed.stdout == "Resumed: reminders are on again.\n"
-        wait_for(lambda: running.count("reminder: Hand massage: Tick one.") >= 1, 15, "a reminder after resume")
-    finally:
-        assert running.stop() == 0
+    due_soon(Path(env["HANDHABIT_DB"]), ("work-break", "stretch"), apart=4)  # held, then after the resume
+    daemon = start()
+    wait_for(lambda: daemon.count("work-break: skipped (paused until") == 1, 15, "the held reminder")
+    assert daemon.count("reminder: Hand massage") == 0
+    resumed = handhabit(env, "resume")
+    assert resumed.stdout == "Resumed: reminders are on again.\n"
+    wait_for(lambda: daemon.count("reminder: Hand massage: Tick one.") == 1, 15, "a reminder after resume")
+    assert "stretch: fired" in daemon.log
+    assert daemon.stop() == 0
 
 
 # --- in process: the heartbeat's file check and the watchdog ------------------------------------------
 
 
-def test_a_changed_config_file_is_reloaded_by_the_heartbeat(tmp_path: Path) -> None:
-    path = write_config(tmp_path, every="1s", backend="log", message="Tick one.")
-    path.write_text(path.read_text() + '[[reminders]]\nid = "bedtime"\nhabit = "hand-massage"\nat = ["22:30"]\n')
+def in_process(store: Store, path: Path) -> Daemon:
+    """The daemon's jobs without its loop, read from `path` as `handhabit run` reads it."""
+    return Daemon(load(path), store, LogNotifier(), ZoneInfo("UTC"), scheduler_class=BackgroundScheduler,
+                  config_path=path)
+
+
+def job_ids(daemon: Daemon) -> list[str]:
+    return sorted(job.id for job in daemon.scheduler.get_jobs())
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
     store = Store(tmp_path / "hh.db")
-    daemon = Daemon(load(path), store, object(), ZoneInfo("UTC"),  # type: ignore[arg-type]
-                    scheduler_class=BackgroundScheduler, config_path=path)
+    yield store
+    store.close()
+
+
+def test_a_changed_config_file_is_reloaded_by_the_heartbeat(tmp_path: Path, store: Store) -> None:
+    path = write_config(tmp_path, backend="log", message="Tick one.")
+    path.write_text(path.read_text() + '[[reminders]]\nid = "bedtime"\nhabit = "hand-massage"\nat = ["22:30"]\n')
+    daemon = in_process(store, path)
     daemon.schedule_jobs()
-    assert sorted(j.id for j in daemon.scheduler.get_jobs()) == ["heartbeat", "reminder:bedtime", "reminder:work-break"]
+    assert job_ids(daemon) == ["heartbeat", "reminder:bedtime", "reminder:work-break"]
     daemon.heartbeat()  # nothing changed: nothing reloaded
     assert store.events() == []
     path.write_text(path.read_text().split("[[reminders]]")[0] + '[[reminders]]\nid = "tock"\nhabit = "hand-massage"\n'
                     'at = ["12:00"]\nmessage = "Tick two."\n')
     daemon.heartbeat()
-    assert sorted(j.id for j in daemon.scheduler.get_jobs()) == ["heartbeat", "reminder:tock"]
+    assert job_ids(daemon) == ["heartbeat", "reminder:tock"]
     assert daemon.config.reminders[0].message == "Tick two."
     path.write_text("[[habits]]\nid = 3\n")
     daemon.heartbeat()
@@ -197,34 +186,61 @@ def test_a_changed_config_file_is_reloaded_by_the_heartbeat(tmp_path: Path) -> N
         ("reloaded", "the config file changed"),
         ("reload-failed", f"{path}: habits[0].id: expected a string, got 3"),
     ]
-    store.close()
+
+
+def test_the_heartbeat_keeps_the_config_when_its_file_is_deleted(
+    tmp_path: Path, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write_config(tmp_path, backend="log", message="Tick one.")
+    daemon = in_process(store, path)
+    daemon.schedule_jobs()
+    path.unlink()
+    with caplog.at_level(logging.INFO):
+        daemon.heartbeat()
+        daemon.heartbeat()  # said once, not every minute
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", f"reload (the config file changed): {GONE_WARNING.format(path)}")]
+    assert job_ids(daemon) == ["heartbeat", "reminder:work-break"]
+    assert daemon.config.reminders[0].message == "Tick one."
+    write_config(tmp_path, backend="log", message="Tick two.")  # restored: read again
+    daemon.heartbeat()
+    assert daemon.config.reminders[0].message == "Tick two."
+    assert [e.kind for e in store.events()] == ["reload-failed", "reloaded"]
+
+
+def test_a_daemon_started_without_a_file_takes_one_that_appears(tmp_path: Path, store: Store) -> None:
+    path = tmp_path / "config.toml"
+    daemon = in_process(store, path)
+    daemon.schedule_jobs()
+    assert job_ids(daemon) == ["heartbeat", "reminder:bedtime", "reminder:work-break"]  # the built-in default
+    daemon.reload("SIGHUP")  # still no file: still the default, which is no loss
+    assert daemon.config.source is None
+    write_config(tmp_path, backend="log", message="Tick one.")
+    daemon.heartbeat()
+    assert [(r.id, r.message) for r in daemon.config.reminders] == [("work-break", "Tick one.")]
+    assert [e.kind for e in store.events()] == ["reloaded", "reloaded"]
 
 
 def test_the_heartbeat_feeds_the_watchdog(
-    tmp_path: Path, listener: tuple[str, socket.socket], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, store: Store, listener: tuple[str, socket.socket], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     address, sock = listener
     monkeypatch.setenv("NOTIFY_SOCKET", address)
     monkeypatch.setenv("WATCHDOG_USEC", str(int(timedelta(minutes=3).total_seconds() * 1e6)))
     monkeypatch.setenv("WATCHDOG_PID", str(os.getpid()))
-    store = Store(tmp_path / "hh.db")
-    Daemon(load(tmp_path / "none.toml"), store, object(), ZoneInfo("UTC"),  # type: ignore[arg-type]
-           scheduler_class=BackgroundScheduler).heartbeat()
+    in_process(store, tmp_path / "none.toml").heartbeat()
     assert receive(sock, "WATCHDOG=1", 2) == ["WATCHDOG=1"]
     monkeypatch.setenv("WATCHDOG_PID", "1")  # meant for another process: stay silent
-    Daemon(load(tmp_path / "none.toml"), store, object(), ZoneInfo("UTC"),  # type: ignore[arg-type]
-           scheduler_class=BackgroundScheduler).heartbeat()
+    in_process(store, tmp_path / "none.toml").heartbeat()
     sock.settimeout(0.3)
     with pytest.raises(TimeoutError):
         sock.recv(100)
-    store.close()
 
 
 def test_a_lock_that_cannot_be_made_is_one_line(env: dict[str, str], tmp_path: Path) -> None:
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("")
-    result = subprocess.run([sys.executable, "-m", "handhabit", "run"], capture_output=True, text=True, timeout=30,
-                            env={**env, "XDG_RUNTIME_DIR": str(not_a_folder)})
+    result = handhabit({**env, "XDG_RUNTIME_DIR": str(not_a_folder)}, "run")
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1] == (
         f"handhabit: cannot create the daemon's lock at {not_a_folder}/handhabit/daemon.lock: Not a directory")

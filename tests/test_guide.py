@@ -93,6 +93,21 @@ def test_pause_stops_the_clock_and_skip_counts_only_what_was_done() -> None:
     assert walk.finished and walk.seconds_done == pytest.approx(3.75)
 
 
+def test_a_walk_skipped_through_is_mostly_skipped_until_a_third_is_done() -> None:
+    classic = next(r for r in builtin().routines if r.id == "classic")
+    walk = Walk(parts(classic))
+    walk.advance(99)  # just under a third of the 300 s, then `n` through the rest
+    while not walk.finished:
+        walk.skip()
+    assert walk.seconds_done == pytest.approx(99) and walk.mostly_skipped
+    done_enough = Walk(parts(classic))
+    done_enough.advance(100)
+    while not done_enough.finished:
+        done_enough.skip()
+    assert not done_enough.mostly_skipped
+    assert not Walk(parts(QUICK), index=4, spent=4).mostly_skipped  # a routine run to its end
+
+
 def test_minutes_and_clock_texts() -> None:
     assert session_minutes(4) == 0.07 and session_minutes(300) == 5.0
     assert [clock_text(s, countdown=True) for s in (2.0, 1.9, 0.05, 0.0)] == ["0:02", "0:02", "0:01", "0:00"]

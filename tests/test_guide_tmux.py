@@ -132,3 +132,10 @@ def test_n_skips_a_step_and_q_n_records_nothing(guide: Pane) -> None:
     guide.keys("n")
     guide.shows("Not recorded.")
     assert guide.sessions() == []
+
+
+def test_pressing_n_through_every_step_asks_instead_of_counting_a_full_session(guide: Pane) -> None:
+    guide.shows("Warm-up", title=True)
+    guide.keys("n", "n", "n", "n")  # through all four parts before a second has passed
+    guide.shows("Finished before a session began; nothing recorded.")
+    assert guide.sessions() == []

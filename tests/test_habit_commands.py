@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -17,6 +16,7 @@ import pytest
 import time_machine
 
 from handhabit.cli import main
+from tests.builders import stored
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CONFIG = """
@@ -75,13 +75,6 @@ def hh(tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest
     return run
 
 
-def rows(db: Path, table: str) -> list[tuple[object, ...]]:
-    if not db.exists():
-        return []
-    with sqlite3.connect(db) as conn:
-        return conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
-
-
 def streak_json(hh: Run, habit: str, now: datetime = THU) -> dict[str, object]:
     code, out, err = hh("streak", habit, "--json", now=now)
     assert code == 0, err
@@ -123,8 +116,8 @@ def test_e6_backfill_and_undo_through_the_cli(hh: Run, db: Path) -> None:
     _, out, _ = hh("undo", now=FRI)
     assert out.startswith("Undid Finger stretches at Thu 2025-03-13 20:00")
     # Undo marks, never erases.
-    assert len(rows(db, "sessions")) == 4
-    assert sum(row[-1] is not None for row in rows(db, "sessions")) == 2
+    assert len(stored(db, "sessions")) == 4
+    assert sum(row[-1] is not None for row in stored(db, "sessions")) == 2
 
 
 def test_done_in_the_future_changes_nothing(hh: Run, db: Path) -> None:
@@ -132,7 +125,7 @@ def test_done_in_the_future_changes_nothing(hh: Run, db: Path) -> None:
     assert (code, err) == (2, "handhabit: --date 2025-03-14 is in the future (today is 2025-03-13)\n")
     # 03:00 on Friday is still Thursday's logical day, so "tomorrow" starts at 04:00.
     code, _, err = hh("done", "daily", "--date", "today", now=berlin(2025, 3, 14, 3, 0))
-    assert code == 0 and rows(db, "sessions")[0][4] == "2025-03-13"
+    assert code == 0 and stored(db, "sessions")[0][4] == "2025-03-13"
 
 
 # --- skip -------------------------------------------------------------------------------------------
@@ -146,7 +139,7 @@ def test_skip_today_for_all_habits(hh: Run, db: Path) -> None:
         "Hand massage: 0 of 2 today (excused) · streak 0 days",
         "Finger stretches: 0 of 1 today (excused) · streak 0 days",
     ]
-    assert rows(db, "excuses")[0][1:] == ("*", "2025-03-13", "2025-03-13", "sick")
+    assert stored(db, "excuses")[0][1:] == ("*", "2025-03-13", "2025-03-13", "sick")
     thursday = streak_json(hh, "daily")["days"][3]  # type: ignore[index]
     assert thursday == {"date": "2025-03-13", "due": True, "excused": True, "sessions": 0, "minutes": 0.0,
                         "credit": 0.0, "met": False}
@@ -167,7 +160,7 @@ def test_skip_a_range_for_one_habit_keeps_the_streak(hh: Run, db: Path) -> None:
     # Asking again changes nothing; a day still free makes a new excuse.
     code, out, _ = hh("skip", "daily", "--date", "2025-03-12", now=sat)
     assert out == "Finger stretches already excused on Wed 2025-03-12; nothing changed.\n"
-    assert len(rows(db, "excuses")) == 1
+    assert len(stored(db, "excuses")) == 1
 
 
 def test_skip_a_planned_holiday_in_the_future(hh: Run, db: Path) -> None:
@@ -190,7 +183,7 @@ def test_skip_a_planned_holiday_in_the_future(hh: Run, db: Path) -> None:
 )
 def test_skip_mistakes_are_one_line_and_change_nothing(hh: Run, db: Path, args: list[str], message: str) -> None:
     assert hh("skip", *args) == (2, "", f"handhabit: {message}\n")
-    assert rows(db, "excuses") == []
+    assert stored(db, "excuses") == []
 
 
 # --- streak --weeks ----------------------------------------------------------------------------------
@@ -239,7 +232,7 @@ def test_pause_for_a_duration_until_a_time_or_to_the_end_of_the_day(hh: Run, db:
     assert hh("pause", "--until", "2025-03-13T23:00")[1].startswith("Paused: no reminders until Thu 2025-03-13 23:00 ")
     # With neither, the pause ends with the logical day: 04:00 tomorrow.
     assert hh("pause")[1].startswith("Paused: no reminders until Fri 2025-03-14 04:00 ")
-    assert [row[4:] for row in rows(db, "events")][-1] == ("paused", "2025-03-14T03:00:00Z")
+    assert [row[4:] for row in stored(db, "events")][-1] == ("paused", "2025-03-14T03:00:00Z")
 
 
 @pytest.mark.parametrize(
@@ -254,7 +247,7 @@ def test_pause_for_a_duration_until_a_time_or_to_the_end_of_the_day(hh: Run, db:
 )
 def test_pause_mistakes_change_nothing(hh: Run, db: Path, args: list[str], message: str) -> None:
     assert hh("pause", *args) == (2, "", f"handhabit: {message}\n")
-    assert rows(db, "events") == []
+    assert stored(db, "events") == []
 
 
 def test_status_shows_pause_and_next_reminders_then_resume_ends_the_pause(hh: Run, tmp_path: Path) -> None:

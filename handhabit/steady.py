@@ -1,0 +1,104 @@
+"""A scheduler that stays on time when the wall clock steps back or jumps ahead.
+
+APScheduler's BlockingScheduler sleeps until its next job's wall-clock time, as it stood when it went
+to sleep. After the clock steps back an hour (NTP, a wrong clock fixed by hand) it would sleep an hour
+more than it meant to: no heartbeat, so no systemd watchdog ping (WatchdogSec=3min kills the daemon)
+and no config check; after a jump ahead it would call every reminder in between missed. This one wakes
+at least once per `cap` of monotonic time, whatever the wall clock does, and when the wall clock moved
+by more than the time that really passed, it plans every job again from the new now.
+
+A suspend moves the wall clock ahead of the monotonic clock too, but that time really passed: reminders
+due while the machine slept are APScheduler's missed-or-within-grace case, not a step. Linux's
+CLOCK_BOOTTIME counts suspend, so a wall clock that kept pace with it did not step. Elsewhere the steady
+clock may stand still during suspend, and only a step back is sure to be a step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.base import STATE_STOPPED
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from handhabit.units import format_duration
+
+log = logging.getLogger(__name__)
+# A step is noticed within one wait and the heartbeat then runs at once: at most a heartbeat interval
+# plus one wait (2 min) between watchdog pings, inside systemd's WatchdogSec=3min.
+CAP = 60.0
+# Far above NTP's slewing (at most 0.5 ms per second) and the moment between reading the two clocks.
+THRESHOLD = timedelta(seconds=3)
+COUNTS_SUSPEND = hasattr(time, "CLOCK_BOOTTIME")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The wall clock and a steady clock read together, in seconds."""
+
+    wall: float
+    steady: float
+
+
+def read_clocks() -> Reading:
+    steady = time.clock_gettime(time.CLOCK_BOOTTIME) if COUNTS_SUSPEND else time.monotonic()
+    return Reading(time.time(), steady)
+
+
+def clock_step(
+    before: Reading, after: Reading, counts_suspend: bool = COUNTS_SUSPEND, threshold: timedelta = THRESHOLD
+) -> timedelta | None:
+    """How far the wall clock stepped between two readings (negative: back), or None when it kept pace
+    with the time that passed. With a steady clock that stands still in suspend, a wall clock ahead of
+    it may have slept rather than stepped, so only a step back counts."""
+    step = timedelta(seconds=(after.wall - before.wall) - (after.steady - before.steady))
+    if step < -threshold or (counts_suspend and step > threshold):
+        return step
+    return None
+
+
+def next_run_after_step(trigger: Any, now: datetime) -> datetime | None:
+    """An interval job runs at once and keeps its interval from there: its trigger counts from a start
+    date, which a step back can leave hours ahead. Any other trigger answers afresh from now."""
+    if isinstance(trigger, IntervalTrigger):
+        return now
+    answer: datetime | None = trigger.get_next_fire_time(None, now)
+    return answer
+
+
+class SteadyScheduler(BlockingScheduler):  # type: ignore[misc]
+    def __init__(self, *, cap: float = CAP, clocks: Callable[[], Reading] = read_clocks, **options: Any) -> None:
+        """`cap` (seconds) and `clocks` let a test wake the loop often and play a suspend."""
+        super().__init__(**options)
+        self.cap, self.clocks = cap, clocks
+
+    def _main_loop(self) -> None:
+        """BlockingScheduler's loop, with every wait capped and a step of the wall clock checked for
+        before the due jobs are run, so a jump ahead does not count as missed reminders."""
+        wait: float | None = self.cap
+        last = self.clocks()
+        while self.state != STATE_STOPPED:
+            self._event.wait(self.cap if wait is None else min(wait, self.cap))
+            self._event.clear()
+            reading = self.clocks()
+            step = clock_step(last, reading)
+            last = reading
+            if step is not None:
+                self._replan(step)
+            wait = self._process_jobs()
+
+    def _replan(self, step: timedelta) -> None:
+        direction = "back" if step < timedelta(0) else "ahead"
+        log.warning("the clock jumped %s %s: re-planning the reminders", direction,
+                    format_duration(timedelta(seconds=round(abs(step.total_seconds())))))
+        now = datetime.now(self.timezone)
+        for job in self.get_jobs():
+            with contextlib.suppress(JobLookupError):  # a reload running at this moment may have removed it
+                self.modify_job(job.id, next_run_time=next_run_after_step(job.trigger, now))

@@ -1,0 +1,106 @@
+"""The database's tables and how a file is told to be handhabit's.
+
+`PRAGMA application_id` marks the file as handhabit's and `PRAGMA user_version` holds the schema, so a
+wrong `--db` (another program's SQLite file, a newer handhabit's database, random bytes) is refused before
+anything is written to it. A database from before the mark (schema 1) is recognised by its tables.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from handhabit.store.errors import NotHandhabit
+
+APPLICATION_ID = 0x68686162  # "hhab"
+SCHEMA_VERSION = 2
+TABLES = frozenset({"sessions", "excuses", "events"})
+migrations = Migrations("handhabit")
+
+
+@migrations()
+def m001_records(db: Database) -> None:
+    db["sessions"].create(  # type: ignore[union-attr]
+        {"id": str, "habit": str, "at_utc": str, "tz": str, "logical_date": str, "minutes": float,
+         "source": str, "note": str, "recorded_utc": str, "deleted_utc": str},
+        pk="id", not_null={"habit", "at_utc", "tz", "logical_date", "source", "recorded_utc"},
+    )
+    db["sessions"].create_index(["habit", "logical_date"])  # type: ignore[union-attr]
+    db["sessions"].create_index(["recorded_utc"])  # type: ignore[union-attr]
+    db["excuses"].create(  # type: ignore[union-attr]
+        {"id": str, "habit": str, "from_date": str, "to_date": str, "reason": str},
+        pk="id", not_null={"habit", "from_date", "to_date"},
+    )
+    db["events"].create(  # type: ignore[union-attr]
+        {"id": str, "at_utc": str, "reminder": str, "habit": str, "kind": str, "detail": str},
+        pk="id", not_null={"at_utc", "kind"},
+    )
+    db["events"].create_index(["at_utc"])  # type: ignore[union-attr]
+    db["events"].create_index(["reminder", "kind", "at_utc"])  # type: ignore[union-attr]
+
+
+@migrations()
+def m002_order_of_recording(db: Database) -> None:
+    """`seq` counts what was recorded here, so "the newest" (for undo, pause and resume) does not depend on
+    a wall clock that NTP or a person may set back. Imported rows have none: a backup's old pause or
+    session never becomes the newest. Rows so far keep the order they were inserted in."""
+    for table in ("sessions", "events"):
+        db[table].add_column("seq", int)  # type: ignore[union-attr]
+        db.execute(f"UPDATE {table} SET seq = rowid")
+    db["sessions"].create_index(["seq"])  # type: ignore[union-attr]
+    db["events"].create_index(["kind", "seq"])  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a file says about itself, read without writing anything."""
+
+    application_id: int
+    user_version: int
+    tables: frozenset[str]
+
+
+class Verdict(Enum):
+    EMPTY = "empty"  # a new file: the schema is created
+    OLDER = "older"  # handhabit's, from before this schema: migrated when written
+    CURRENT = "current"
+
+
+def identify(conn: sqlite3.Connection) -> Identity:
+    """Raises sqlite3.DatabaseError ("file is not a database") for a file that is not SQLite at all."""
+    application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    user_version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = frozenset(row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+    return Identity(application_id, user_version, tables)
+
+
+def judge(identity: Identity, path: Path) -> Verdict:
+    """Whether handhabit may use the file, and how; refuses with one line otherwise."""
+    if identity.application_id == APPLICATION_ID:
+        if identity.user_version > SCHEMA_VERSION:
+            raise NotHandhabit(f"{path} was written by a newer handhabit (schema {identity.user_version}; this one "
+                               f"knows {SCHEMA_VERSION}): it was left as it is (upgrade handhabit to use it)")
+        return Verdict.CURRENT if identity.user_version == SCHEMA_VERSION else Verdict.OLDER
+    if identity.application_id == 0:
+        if identity.user_version == 0 and not identity.tables:
+            return Verdict.EMPTY
+        if identity.user_version == 1 and identity.tables >= TABLES:
+            return Verdict.OLDER  # written before handhabit marked its files
+    tables = ", ".join(sorted(identity.tables)) or "no tables"
+    owner = f"application id {identity.application_id:#x}" if identity.application_id else f"tables: {tables}"
+    raise NotHandhabit(f"{path} is not a handhabit database ({owner}): it was left as it is "
+                       "(give --db your handhabit database, or a new file)")
+
+
+def create_or_migrate(db: Database, verdict: Verdict) -> None:
+    """Inside the caller's write transaction, so any number of first uses at once create one schema."""
+    if verdict is Verdict.CURRENT:
+        return
+    migrations.apply(db)
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

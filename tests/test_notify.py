@@ -1,0 +1,30 @@
+"""The desktop backend through the real notify-send: when it fails, the reminder reaches the log instead of
+vanishing, and the record says why."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from handhabit.daemon import Daemon
+from handhabit.notify import PlyerNotifier
+from handhabit.store import Store
+from tests.builders import BEDTIME, BERLIN, config_of
+from tests.desktop import needs_desktop
+
+
+@needs_desktop
+def test_a_failing_notify_send_sends_the_reminder_to_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path}/bus")  # the session bus went away
+    store = Store(tmp_path / "hh.db")
+    with caplog.at_level(logging.INFO):
+        Daemon(config_of(BEDTIME), store, PlyerNotifier(), BERLIN).fire("bedtime")
+    problem = "notify-send exited with status 1: Could not connect: No such file or directory"
+    assert f"bedtime: notification through plyer failed: {problem}" in caplog.text
+    assert "reminder: Hand massage: Bedtime hand massage." in caplog.text
+    assert [(e.kind, e.detail) for e in store.events()] == [("fired", f"plyer failed: {problem}")]
+    store.close()
