@@ -46,14 +46,28 @@ if TYPE_CHECKING:
 USAGE, FAILURE = 2, 1
 
 
+# What a terminal or `str.splitlines` takes for the end of a line: shown escaped when a value typed or read
+# holds one, so an error stays the one line it is (`--date $'x\ny'`, a TOML string with "\n").
+_LINE_BREAKS = {ord(c): c.encode("unicode_escape").decode() for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
+def one_line(text: str) -> str:
+    return text.translate(_LINE_BREAKS)
+
+
 class Failure(click.ClickException):
-    """What the person can fix in the command or the config: `handhabit: ...` lines, exit 2."""
+    """What the person can fix in the command or the config: `handhabit: ...` lines, exit 2. One line,
+    unless `lines` lists several problems (a config's)."""
 
     exit_code = USAGE
 
+    def __init__(self, message: str, lines: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.lines = lines or [message]
+
     def show(self, file: Any = None) -> None:
-        for line in self.message.splitlines():
-            click.echo(f"handhabit: {line}", err=True)
+        for line in self.lines:
+            click.echo(f"handhabit: {one_line(line)}", err=True)
 
 
 class RuntimeFailure(Failure):
@@ -75,7 +89,7 @@ class App:
         try:
             return load(self.config_path)
         except ConfigError as exc:
-            raise Failure(str(exc)) from None
+            raise Failure(str(exc), exc.lines) from None
 
     @cached_property
     def zone(self) -> ZoneInfo:
@@ -837,7 +851,7 @@ def main() -> NoReturn:
         cli.main(prog_name="handhabit", standalone_mode=False)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "handhabit"
-        click.echo(f"handhabit: {exc.format_message()} (see `{command} --help`)", err=True)
+        click.echo(f"handhabit: {one_line(exc.format_message())} (see `{command} --help`)", err=True)
         sys.exit(USAGE)
     except click.ClickException as exc:
         exc.show()
@@ -845,7 +859,7 @@ def main() -> NoReturn:
     except click.exceptions.Abort:
         sys.exit(130)
     except StoreError as exc:
-        click.echo(f"handhabit: {exc}", err=True)
+        click.echo(f"handhabit: {one_line(str(exc))}", err=True)
         sys.exit(USAGE if isinstance(exc, InvalidRecord) else FAILURE)
     except BrokenPipeError:
         # `handhabit export | head`: the reader has gone, which is no error to report. Standard output
@@ -853,6 +867,6 @@ def main() -> NoReturn:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(FAILURE)
     except OSError as exc:
-        click.echo(f"handhabit: {exc}", err=True)
+        click.echo(f"handhabit: {one_line(str(exc))}", err=True)
         sys.exit(FAILURE)
     sys.exit(0)

@@ -270,15 +270,15 @@ def _as_tuple(expected: type | tuple[type, ...]) -> tuple[type, ...]:
 
 
 def _show(value: object) -> str:
+    """A value as the file has it, cut short so a 400-digit number cannot flood the error line."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str):
-        return f'"{value}"'
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list):
         return "a list"
-    return str(value)
+    text = f'"{value}"' if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _parse_day_start(text: str) -> time:
@@ -354,13 +354,13 @@ def _target(c: _Checker) -> Target:
         if c.ok:
             c.error(c.path, "needs sessions or minutes (e.g. { sessions = 2, per = \"day\" })")
     elif sessions is not _MISSING and sessions < 1:
-        c.error(c.key("sessions"), f"must be 1 or more, got {sessions}")
+        c.error(c.key("sessions"), f"must be 1 or more, got {_show(sessions)}")
     elif sessions is not _MISSING and sessions > MAX_SESSIONS:  # 10**400 would overflow every report's maths
-        c.error(c.key("sessions"), f"must be at most {MAX_SESSIONS} (one a minute, all day), got {sessions}")
+        c.error(c.key("sessions"), f"must be at most {MAX_SESSIONS} (one a minute, all day), got {_show(sessions)}")
     elif minutes is not _MISSING and minutes <= 0:
-        c.error(c.key("minutes"), f"must be more than 0, got {minutes}")
+        c.error(c.key("minutes"), f"must be more than 0, got {_show(minutes)}")
     elif minutes is not _MISSING and not minutes <= DAY_MINUTES:  # also nan and inf, which no day can meet
-        c.error(c.key("minutes"), f"must be at most {DAY_MINUTES} (a day), got {minutes}")
+        c.error(c.key("minutes"), f"must be at most {DAY_MINUTES} (a day), got {_show(minutes)}")
     elif minutes is not _MISSING and per == "week":
         c.error(c.path, 'a weekly target counts sessions (use { sessions = N, per = "week" })')
     if sessions is not _MISSING:
@@ -414,9 +414,9 @@ def _step(c: _Checker) -> Step:
     c.unknown(("name", "seconds", "how", "sides"))
     seconds = c.raw("seconds", int, "a whole number of seconds", required=True)
     if seconds is not _MISSING and seconds < 1:
-        c.error(c.key("seconds"), f"must be 1 or more, got {seconds}")
+        c.error(c.key("seconds"), f"must be 1 or more, got {_show(seconds)}")
     elif seconds is not _MISSING and seconds > DAY_SECONDS:
-        c.error(c.key("seconds"), f"must be at most {DAY_SECONDS} (a day), got {seconds}")
+        c.error(c.key("seconds"), f"must be at most {DAY_SECONDS} (a day), got {_show(seconds)}")
     return Step(
         name=c.text("name", "", required=True),
         seconds=int(seconds) if seconds is not _MISSING else 1,
@@ -498,6 +498,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError([f"{where}: TOML syntax error: {detail[:1].lower()}{detail[1:]}"]) from None
     except RecursionError:
         raise ConfigError([f"{path}: TOML nested too deeply to be a handhabit config"]) from None
+    except ValueError:  # Python refuses integers of over 4300 digits (int_max_str_digits)
+        raise ConfigError([f"{path}: a number with thousands of digits (no setting needs one: shorten it)"]) from None
     return data
 
 

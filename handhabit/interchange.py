@@ -19,7 +19,8 @@ from datetime import date, datetime, timezone
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from handhabit.records import Event, Excuse, Record, Session, flaws, known_zone, parse_utc, utc_text
+from handhabit.records import Event, Excuse, Record, Session, flaws, parse_utc, utc_text
+from handhabit.zones import known_zone
 
 FORMAT = "handhabit-export"
 VERSION = 1
@@ -67,7 +68,7 @@ def from_row(kind: type[R], row: Row) -> R:
         if value is not None and read is not None:
             try:
                 value = read(value)
-            except (ValueError, TypeError, AttributeError):
+            except (ValueError, TypeError, AttributeError, OverflowError):  # "9999-12-31T23:00:00-05:00"
                 raise UnreadableRow(row.get("id"), f"{name}: {_show(value)} cannot be read") from None
         values[name] = value
     try:
@@ -395,6 +396,8 @@ def read_export(data: bytes, now: datetime | None = None) -> Records:
                                  f"fix the file there, or {REEXPORT}")]) from None
     except RecursionError:
         raise BadImport([Problem("", "is nested too deeply to be an export", REEXPORT)]) from None
+    except ValueError:  # Python refuses integers of over 4300 digits (int_max_str_digits)
+        raise BadImport([Problem("", "holds a number with thousands of digits", REEXPORT)]) from None
     if not isinstance(document, dict):
         raise BadImport([Problem("", f"holds {_kind(document)}, not an export object", REEXPORT)])
     header = _header_problem(document)

@@ -11,10 +11,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handhabit.units import IDENTIFIER
+from handhabit.zones import known_zone
 
 UTC = timezone.utc
 # Year 9999 ends a week early: a day's end, a week's last day or a local time east of UTC must still be
@@ -95,18 +94,6 @@ def parse_utc(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
-@lru_cache(maxsize=1024)
-def known_zone(key: str) -> bool:
-    """A zone this machine's tz database has: a session's local time depends on it."""
-    if not key or key.startswith("/") or ".." in key:
-        return False
-    try:
-        ZoneInfo(key)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as "Europe"
-        return False
-    return True
-
-
 def _instant(name: str, value: datetime, now: datetime | None) -> list[Flaw]:
     if not FIRST_INSTANT <= value <= LAST_INSTANT:
         return [Flaw(name, f"{utc_text(value)} is out of range", f"use {YEARS}")]
@@ -126,6 +113,13 @@ def _name(name: str, value: str | None, example: str, star: bool = False) -> lis
         return []
     also = ' or "*" for every habit' if star else ""
     return [Flaw(name, f'"{value}" is not an id', f"ids hold only a-z, 0-9 and \"-\", e.g. {example}{also}")]
+
+
+def _record_id(value: str) -> list[Flaw]:
+    """Any text, as long as there is some: an export names records by it, and an import needs it."""
+    if not value.strip():
+        return [Flaw("id", "is empty", "give every record an id of its own, e.g. a UUID")]
+    return _text("id", value)
 
 
 def _text(name: str, value: str | None) -> list[Flaw]:
@@ -151,6 +145,7 @@ def minutes_flaw(minutes: float) -> str | None:
 def session_flaws(session: Session, now: datetime | None = None) -> list[Flaw]:
     """`now` bounds how far ahead a new record may be; rows already stored are read without it."""
     flaws = [
+        *_record_id(session.id),
         *_name("habit", session.habit, '"hand-massage"'),
         *_instant("at_utc", session.at_utc, now),
         *_instant("recorded_utc", session.recorded_utc, now),
@@ -173,6 +168,7 @@ def session_flaws(session: Session, now: datetime | None = None) -> list[Flaw]:
 
 def excuse_flaws(excuse: Excuse) -> list[Flaw]:
     flaws = [
+        *_record_id(excuse.id),
         *_name("habit", excuse.habit, '"hand-massage"', star=True),
         *_day("from_date", excuse.from_date),
         *_day("to_date", excuse.to_date),
@@ -185,6 +181,7 @@ def excuse_flaws(excuse: Excuse) -> list[Flaw]:
 
 def event_flaws(event: Event, now: datetime | None = None) -> list[Flaw]:
     flaws = [
+        *_record_id(event.id),
         *_instant("at_utc", event.at_utc, now),
         *_name("reminder", event.reminder, '"bedtime"'),
         *_name("habit", event.habit, '"hand-massage"'),

@@ -14,7 +14,7 @@ import os
 import re
 import zoneinfo
 from collections.abc import Callable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from zoneinfo import ZoneInfo
 
@@ -24,9 +24,10 @@ LOCALTIME = "/etc/localtime"
 POSIX_RULE = re.compile(r"(?:[A-Za-z]{3,}|<[A-Za-z0-9+-]{3,}>)[+-]?[0-9]")
 
 
-def _loads(key: str) -> bool:
-    """ZoneInfo refuses absolute keys and keys with `..` itself (ValueError); a folder or a file that is
-    not TZif ends in other errors, all of which mean "not a zone"."""
+@lru_cache(maxsize=1024)
+def known_zone(key: str) -> bool:
+    """A zone this machine's tz database has. ZoneInfo refuses absolute keys and keys with `..` itself
+    (ValueError); a folder or a file that is not TZif ends in other errors, all of which mean "not a zone"."""
     try:
         ZoneInfo(key)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
@@ -41,7 +42,7 @@ def _key_of_file(path: str) -> str | None:
         return None
     for candidate in dict.fromkeys((os.path.normpath(path), os.path.realpath(path))):
         _, folder, key = candidate.rpartition("/zoneinfo/")
-        if folder and _loads(key):
+        if folder and known_zone(key):
             return key
     return None
 
@@ -59,7 +60,7 @@ def system_zone_name() -> str | None:
         name = tzlocal.get_localzone_name()
     except Exception:  # it reads whatever the distribution left in /etc: any failure means "cannot tell"
         name = None
-    return name if isinstance(name, str) and _loads(name) else _key_of_file(LOCALTIME)
+    return name if isinstance(name, str) and known_zone(name) else _key_of_file(LOCALTIME)
 
 
 def resolve(
@@ -83,7 +84,7 @@ def resolve(
 def _from_tz(tz: str, system: Callable[[], str | None]) -> tuple[ZoneInfo, str | None]:
     """TZ as glibc reads it: a zone name or a zone file (a leading ":" allowed), else a POSIX rule."""
     named = tz.removeprefix(":")
-    key = _key_of_file(named) if os.path.isabs(named) else named if _loads(named) else None
+    key = _key_of_file(named) if os.path.isabs(named) else named if known_zone(named) else None
     if key is not None:
         return ZoneInfo(key), None
     home = system()

@@ -164,3 +164,18 @@ def test_an_imported_session_is_history_not_the_next_undo(env: dict[str, str], t
     live = {row[7] for row in stored(tmp_path / "hh.db", "sessions") if row[9] is None}
     assert live == {"from the laptop"}
     assert hh(env, "undo").stderr == "handhabit: nothing to undo\n"
+
+
+def test_a_number_of_thousands_of_digits_is_one_line_in_a_config_and_an_import(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    config = Path(env["HANDHABIT_CONFIG"])
+    config.write_text(example_toml().replace("sessions = 2", "sessions = " + "9" * 5000))
+    result = hh(env, "check")
+    assert (result.returncode, result.stderr) == (
+        2, f"handhabit: {config}: a number with thousands of digits (no setting needs one: shorten it)\n")
+    huge = tmp_path / "huge.json"
+    huge.write_text('{"format": "handhabit-export", "version": 1, "sessions": [], "x": ' + "9" * 5000 + "}")
+    config.unlink()
+    refused(hh(env, "import", str(huge)), f"{huge}: holds a number with thousands of digits (import a file "
+                                          "written by `handhabit export --format json`)")

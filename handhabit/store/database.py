@@ -9,6 +9,8 @@ of it or none. A read-only store never writes a byte. Nothing is ever erased: un
 from __future__ import annotations
 
 import functools
+import re
+import shlex
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -45,6 +47,11 @@ def _guarded(method: Callable[Concatenate[Store, P], T]) -> Callable[Concatenate
 
 def _sql_text(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def _shell_text(text: str) -> str:
+    """In double quotes, safe to paste into a shell whatever a hand edit left in the id."""
+    return '"' + re.sub(r'(["$`\\])', r"\\\1", text) + '"'
 
 
 def _sql_id(value: object) -> str:
@@ -101,10 +108,10 @@ class Store:
     def _bad_row_line(self, table: str, bad: UnreadableRow) -> str:
         where = f"WHERE id {_sql_id(bad.record_id)}"
         if table == "sessions":
-            undone = _sql_text(utc_text(_now()))
-            fix = f'mark it undone: sqlite3 {self.path} "UPDATE sessions SET deleted_utc = {undone} {where}"'
+            how, sql = "mark it undone", f"UPDATE sessions SET deleted_utc = {_sql_text(utc_text(_now()))} {where}"
         else:
-            fix = f'remove it: sqlite3 {self.path} "DELETE FROM {table} {where}"'
+            how, sql = "remove it", f"DELETE FROM {table} {where}"
+        fix = f"{how}: sqlite3 {shlex.quote(str(self.path))} {_shell_text(sql)}"
         return (f"{self.path}: {table} row {bad}: no command can use it (`handhabit export` still saves a backup; "
                 f"then {fix})")
 
@@ -175,6 +182,7 @@ class Store:
             ))
             if not rows:
                 return None
+            self._records(Session, rows)  # a row no command can read is named, and left as it is (rolled back)
             db.execute("UPDATE sessions SET deleted_utc = ? WHERE id = ?", [utc_text(now), rows[0]["id"]])
         return self._records(Session, [{**rows[0], "deleted_utc": utc_text(now)}])[0]
 

@@ -40,6 +40,11 @@ class InvalidRecord(StoreError):
     """A record that must not be stored: every command has to be able to read back what the store keeps."""
 
 
+def not_sqlite(path: Path) -> NotHandhabit:
+    return NotHandhabit(f"{path} is not a handhabit database (nor any SQLite database): it was left as it is "
+                        "(give --db your handhabit database, or a new file)")
+
+
 def _code(exc: sqlite3.Error) -> str:
     name = getattr(exc, "sqlite_errorname", None)
     if isinstance(name, str):
@@ -99,8 +104,7 @@ def translate(exc: sqlite3.Error | OSError, path: Path) -> StoreError:
             return StoreError(f"cannot write {path}: {_why_not_writable(path)} (nothing was written; {BACKUP})")
         return StoreError(f"cannot create {path}: {_why_not_writable(path)}")
     if code.startswith("SQLITE_NOTADB"):
-        return NotHandhabit(f"{path} is not a handhabit database (nor any SQLite database): it was left as it is "
-                            "(give --db your handhabit database, or a new file)")
+        return not_sqlite(path)
     if code.startswith("SQLITE_CORRUPT"):
         return StoreError(f"{path} is damaged ({exc}): restore a backup (`handhabit import`), or try "
                           f"`sqlite3 {path} .recover`")

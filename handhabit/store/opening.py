@@ -6,12 +6,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import threading
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from handhabit.paths import private_folder
-from handhabit.store.schema import Verdict, create_or_migrate, identify, judge
+from handhabit.store.schema import Verdict, create_or_migrate, identify, judge, judge_header
 
 BUSY_TIMEOUT_SECONDS = 10.0
 
@@ -30,7 +31,27 @@ def _holds_data(path: Path) -> bool:
         return False
 
 
+_headers_read: set[Path] = set()
+_reading_headers = threading.Lock()
+
+
+def _judge_header_once(path: Path) -> None:
+    """The header is read with a plain file, before SQLite opens anything (a refused file gets no -wal or
+    -shm beside it), and only once in a process: POSIX locks belong to the process, and closing any
+    descriptor of the database file drops every lock SQLite holds on it here. A daemon thread reading the
+    header while another holds a connection would let a CLI process think itself the last user and reset
+    the write-ahead log under the daemon, losing what was recorded."""
+    key = path.resolve()
+    with _reading_headers:
+        if key in _headers_read:
+            return
+        with path.open("rb") as file:
+            judge_header(file.read(100), path)
+        _headers_read.add(key)
+
+
 def _probe(path: Path, mode: str) -> tuple[sqlite3.Connection, Verdict]:
+    _judge_header_once(path)
     conn = _connect(f"{path.resolve().as_uri()}?{mode}", uri=True)
     try:
         return conn, judge(identify(conn), path)

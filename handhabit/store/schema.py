@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from handhabit.store.errors import NotHandhabit
+from handhabit.store.errors import NotHandhabit, not_sqlite
 
 APPLICATION_ID = 0x68686162  # "hhab"
 SCHEMA_VERSION = 2
@@ -95,6 +95,17 @@ def judge(identity: Identity, path: Path) -> Verdict:
     owner = f"application id {identity.application_id:#x}" if identity.application_id else f"tables: {tables}"
     raise NotHandhabit(f"{path} is not a handhabit database ({owner}): it was left as it is "
                        "(give --db your handhabit database, or a new file)")
+
+
+def judge_header(header: bytes, path: Path) -> None:
+    """What a file's first 100 bytes alone prove, before SQLite opens it (and may leave -wal and -shm files
+    beside it): not SQLite at all, another application's mark, or a newer handhabit's schema. The header of
+    a database in WAL mode may lag behind its log, but only ever towards an older handhabit schema."""
+    if not header.startswith(b"SQLite format 3\x00"):
+        raise not_sqlite(path)
+    user_version, application_id = int.from_bytes(header[60:64], "big"), int.from_bytes(header[68:72], "big")
+    if application_id != 0:  # unmarked files are told by their tables, which only SQLite can list
+        judge(Identity(application_id, user_version, frozenset()), path)
 
 
 def create_or_migrate(db: Database, verdict: Verdict) -> None:
