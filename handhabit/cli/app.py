@@ -1,0 +1,149 @@
+"""What every command shares: the config and the database loaded on first use, the error lines of the
+CLI contract (one line on stderr starting with "handhabit: "; exit 2 for a mistake in the command or the
+config, 1 for what could not be done), and the small helpers that print."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import click
+
+from handhabit import habits
+from handhabit.clock import zone
+from handhabit.config import Config, ConfigError, Habit, load
+from handhabit.records import Excuse, Session
+
+if TYPE_CHECKING:
+    from handhabit.store import Store
+
+
+USAGE, FAILURE = 2, 1
+
+
+# What a terminal or `str.splitlines` takes for the end of a line: shown escaped when a value typed or read
+# holds one, so an error stays the one line it is (`--date $'x\ny'`, a TOML string with "\n").
+_LINE_BREAKS = {ord(c): c.encode("unicode_escape").decode() for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
+def one_line(text: str) -> str:
+    return text.translate(_LINE_BREAKS)
+
+
+class Failure(click.ClickException):
+    """What the person can fix in the command or the config: `handhabit: ...` lines, exit 2. One line,
+    unless `lines` lists several problems (a config's)."""
+
+    exit_code = USAGE
+
+    def __init__(self, message: str, lines: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.lines = lines or [message]
+
+    def show(self, file: Any = None) -> None:
+        for line in self.lines:
+            click.echo(f"handhabit: {one_line(line)}", err=True)
+
+
+class RuntimeFailure(Failure):
+    """Something the command could not do (a file, the database): exit 1."""
+
+    exit_code = FAILURE
+
+
+@dataclass
+class App:
+    """What every command shares; config and store load on first use so `--help` stays instant."""
+
+    config_path: Path
+    db_path: Path
+    verbose: bool
+
+    @cached_property
+    def config(self) -> Config:
+        try:
+            return load(self.config_path)
+        except ConfigError as exc:
+            raise Failure(str(exc), exc.lines) from None
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return zone(self.config.general, warn=lambda text: click.echo(f"handhabit: warning: {text}", err=True))
+
+    @cached_property
+    def store(self) -> Store:
+        """For the commands that record; created, migrated and checked as handhabit's on first use."""
+        from handhabit.store import Store  # sqlite-utils is a third of start-up; --help and check skip it
+
+        return Store(self.db_path)
+
+    @cached_property
+    def reader(self) -> Store:
+        """For the commands that only read: they never write a byte, so a backup works on a full disk."""
+        from handhabit.store import Store
+
+        return Store(self.db_path, writable=False)
+
+    def today(self, now: datetime) -> date:
+        return habits.logical_date(now, self.zone, self.config.general.day_starts_at)
+
+    def habit(self, habit_id: str | None) -> Habit:
+        known = [h.id for h in self.config.habits]
+        if habit_id is None:
+            if len(known) == 1:
+                return self.config.habits[0]
+            raise Failure(f"name the habit: one of {', '.join(known)}")
+        if habit_id not in known:
+            raise Failure(f'no habit "{habit_id}" in the config (known: {", ".join(known)})')
+        return self.config.habit(habit_id)
+
+    def report(
+        self, habit: Habit, today: date, week_of: date, sessions: list[Session], excuses: list[Excuse]
+    ) -> habits.HabitReport:
+        return habits.report(
+            habit, sessions, excuses, today=today, week_of=week_of,
+            week_starts_on=self.config.general.week_starts_on,
+            routine_minutes=self.config.routine(habit.routine).minutes,
+        )
+
+    def progress(self, habit: Habit, sessions: list[Session], excuses: list[Excuse], day: date) -> habits.Progress:
+        return habits.progress(
+            habit, sessions, excuses, today=day, week_starts_on=self.config.general.week_starts_on,
+            routine_minutes=self.config.routine(habit.routine).minutes,
+        )
+
+
+def local(instant: datetime, zone: ZoneInfo) -> str:
+    return instant.astimezone(zone).strftime("%a %Y-%m-%d %H:%M")
+
+
+def counted(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Temp file in the same folder, then a rename: a full disk or a crash never leaves a truncated file.
+    Exports stay private (0600); a unit file must be readable by the service manager."""
+    import tempfile
+
+    try:
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            os.fchmod(handle, mode)
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+    except OSError as exc:
+        raise RuntimeFailure(f"cannot write {path}: {exc.strerror or exc}") from None

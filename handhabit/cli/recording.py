@@ -1,0 +1,256 @@
+"""The commands that record what a person did: `done`, `undo`, `skip` and the guided routine `guide`."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from datetime import date, datetime, time
+from typing import Any
+
+import click
+
+from handhabit import habits
+from handhabit.cli.app import App, Failure, RuntimeFailure, local
+from handhabit.clock import utc_now
+from handhabit.config import Config, Habit, Routine
+from handhabit.records import Excuse, Session
+from handhabit.schedule import wall_instant
+from handhabit.timeinput import NoTimeOfDay, parse_date, parse_instant
+from handhabit.units import (
+    length_words,
+)
+
+
+def when_recorded(app: App, now: datetime, at_text: str | None, date_text: str | None) -> tuple[datetime, str]:
+    """The session's instant, and how it was given: "now", "at" (an exact earlier time) or "date" (a
+    past day without a time: stored at noon, the one hour that is in the logical day whatever its start)."""
+    if at_text is not None and date_text is not None:
+        raise Failure("give --at or --date, not both")
+    today = app.today(now)
+    try:
+        if at_text is not None:
+            try:
+                at = parse_instant(at_text, app.zone)
+            except NoTimeOfDay:
+                typed = at_text.strip()
+                raise Failure(f"--at {at_text} has no time of day: add one (e.g. {typed}T21:00), or use "
+                              f"--date {typed} for the day") from None
+            if at > now:
+                raise Failure(f"--at {at_text} is in the future")
+            return at, "at"
+        if date_text is not None:
+            day = parse_date(date_text, today)
+            if day > today:
+                raise Failure(f"--date {date_text} is in the future (today is {today})")
+            if day == today:
+                return now, "now"
+            return wall_instant(day, max(time(12), app.config.general.day_starts_at), app.zone), "date"
+    except ValueError as exc:
+        raise Failure(str(exc)) from None
+    return now, "now"
+
+
+class Minutes(click.ParamType):  # type: ignore[type-arg]
+    """A session length: a finite number above 0 and at most a day (`records.minutes_flaw`), so "nan" or
+    "inf" never reach the store."""
+
+    name = "minutes"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        from handhabit.records import MINUTES_RANGE, minutes_flaw
+
+        try:
+            minutes = float(value)
+        except (TypeError, ValueError):
+            self.fail(f'"{value}" is not a number of minutes ({MINUTES_RANGE})', param, ctx)
+        problem = minutes_flaw(minutes)
+        if problem:
+            self.fail(f"{problem} ({MINUTES_RANGE})", param, ctx)
+        return minutes
+
+
+@click.command(short_help="Record a session.")
+@click.argument("habit", required=False)
+@click.option("--minutes", type=Minutes(),
+              help="How long it took (default: the length of the habit's routine).")
+@click.option("--at", "at_text", metavar="TIME", help="When it was done, e.g. 2025-03-11T21:00.")
+@click.option("--date", "date_text", metavar="DATE", help="The day it counts for: YYYY-MM-DD or yesterday.")
+@click.option("--note", help="A few words to keep with the session.")
+@click.pass_obj
+def done(app: App, habit: str | None, minutes: float | None, at_text: str | None,
+         date_text: str | None, note: str | None) -> None:
+    """Record a session of HABIT (may be left out when the config has one habit)."""
+    now = utc_now()
+    at, given = when_recorded(app, now, at_text, date_text)
+    record(app, app.habit(habit), now, at, minutes=minutes, source="cli" if given == "now" else "backfill",
+           note=note, date_only=given == "date")
+
+
+def record(app: App, habit: Habit, now: datetime, at: datetime, *, minutes: float | None, source: str,
+           note: str | None = None, date_only: bool = False) -> None:
+    """Stores a session and says what changed: the one way `done` and `guide` record."""
+    day = app.today(at)
+    app.store.add_session(Session(
+        id=str(uuid.uuid4()), habit=habit.id, at_utc=at, tz=app.zone.key, logical_date=day, minutes=minutes,
+        source=source, note=note, recorded_utc=now,
+    ))
+    what = habit.name + (f", {minutes:g} min," if minutes is not None else "")
+    if date_only:
+        click.echo(f"Recorded {what} for {day:%a %Y-%m-%d}.")
+    else:
+        click.echo(f"Recorded {what} at {local(at, app.zone)} (counts for {day:%a %Y-%m-%d}).")
+    print_standing(app, habit, now, day)
+
+
+def print_standing(app: App, habit: Habit, now: datetime, changed: date | None = None) -> None:
+    """The line after every change: the changed day's progress when it is not today's, today's, the streak."""
+    today = app.today(now)
+    sessions, excuses = app.store.sessions(habit.id), app.store.excuses()
+    parts = []
+    if changed is not None:
+        then = app.progress(habit, sessions, excuses, changed)
+        week_of = habits.week_start(changed, app.config.general.week_starts_on)
+        if then.per == "day" and changed != today:
+            parts.append(f"{then.amount} on {changed:%a %Y-%m-%d}")
+        elif then.per == "week" and week_of != habits.week_start(today, app.config.general.week_starts_on):
+            parts.append(f"{then.amount} in the week of {week_of:%a %Y-%m-%d}")
+    parts.append(app.progress(habit, sessions, excuses, today).text)
+    parts.append(app.report(habit, today, today, sessions, excuses).streak_text)
+    click.echo(f"{habit.name}: {' · '.join(parts)}")
+
+
+@click.command(short_help="Undo the last recorded session.")
+@click.pass_obj
+def undo(app: App) -> None:
+    """Undo the most recently recorded session (again for the one before)."""
+    session = app.store.undo_last(utc_now())
+    if session is None:
+        raise RuntimeFailure("nothing to undo")
+    name = next((h.name for h in app.config.habits if h.id == session.habit), session.habit)
+    click.echo(f"Undid {name} at {local(session.at_utc, app.zone)} (counted for {session.logical_date}).")
+    if any(h.id == session.habit for h in app.config.habits):
+        print_standing(app, app.config.habit(session.habit), utc_now(), session.logical_date)
+
+
+MAX_EXCUSE_DAYS = 366
+
+
+def excused_days(today: date, date_text: str | None, from_text: str | None, to_text: str | None) -> tuple[date, date]:
+    """The first and last day `skip` excuses. Future days are fine (a planned holiday silences its
+    reminders); ranges are capped at a year because an excuse cannot be undone from the CLI."""
+    if date_text is not None and (from_text is not None or to_text is not None):
+        raise Failure("give --date or --from/--to, not both")
+    if (from_text is None) != (to_text is None):
+        raise Failure("give --from and --to together (for one day use --date)")
+    try:
+        if from_text is not None and to_text is not None:
+            first, last = parse_date(from_text, today), parse_date(to_text, today)
+        else:
+            first = last = parse_date(date_text, today) if date_text is not None else today
+    except ValueError as exc:
+        raise Failure(str(exc)) from None
+    if first > last:
+        raise Failure(f"--from {first} is after --to {last}")
+    if (last - first).days >= MAX_EXCUSE_DAYS:
+        raise Failure(f"--from {first} --to {last} is more than {MAX_EXCUSE_DAYS} days (excuse a year at most)")
+    return first, last
+
+
+def span_words(first: date, last: date) -> str:
+    if first == last:
+        return f"on {first:%a %Y-%m-%d}"
+    return f"for {(last - first).days + 1} days, {first:%a %Y-%m-%d} to {last:%a %Y-%m-%d}"
+
+
+@click.command(short_help="Excuse days (sick, travelling, resting).")
+@click.argument("habit", required=False)
+@click.option("--date", "date_text", metavar="DATE", help="The day to excuse (default: today).")
+@click.option("--from", "from_text", metavar="DATE", help="The first day of a range to excuse (with --to).")
+@click.option("--to", "to_text", metavar="DATE", help="The last day of the range, included.")
+@click.option("--reason", help="Why, e.g. vacation, sick, rest.")
+@click.pass_obj
+def skip(app: App, habit: str | None, date_text: str | None, from_text: str | None, to_text: str | None,
+         reason: str | None) -> None:
+    """Excuse days for HABIT (all habits when left out): a shortfall on them neither counts for nor
+    against the streak, and the daemon holds their reminders."""
+    chosen = [app.habit(habit)] if habit else list(app.config.habits)
+    now = utc_now()
+    first, last = excused_days(app.today(now), date_text, from_text, to_text)
+    target = chosen[0].id if habit else "*"
+    who = chosen[0].name if habit else "all habits"
+    because = f" ({reason})" if reason else ""
+    covered = habits.excused_dates([e for e in app.store.excuses() if e.habit in ("*", target)], first, last)
+    if len(covered) == (last - first).days + 1:
+        click.echo(f"{who[0].upper()}{who[1:]} already excused {span_words(first, last)}; nothing changed.")
+        return
+    app.store.add_excuse(Excuse(str(uuid.uuid4()), target, first, last, reason))
+    click.echo(f"Excused {who} {span_words(first, last)}{because}.")
+    for h in chosen:
+        print_standing(app, h, now)
+
+
+def routine_words(routine: Routine) -> list[str]:
+    lines = [f"{routine.id}: {routine.name}, {length_words(routine.minutes * 60)}"]
+    for number, step in enumerate(routine.steps, start=1):
+        each = " each hand" if step.sides else ""
+        lines.append(f"  {number}. {step.name}, {step.seconds} s{each}" + (f": {step.how}" if step.how else ""))
+    return lines
+
+
+def guided_habit(config: Config, routine_id: str) -> Habit:
+    """The habit a guided session counts for: the one whose routine it is, else one whose reminder
+    suggests it, else the first."""
+    named = [h for h in config.habits if h.routine == routine_id]
+    suggested = [config.habit(r.habit) for r in config.reminders if r.routine == routine_id]
+    return [*named, *suggested, config.habits[0]][0]
+
+
+@click.command(short_help="Walk through a routine, step by step.")
+@click.argument("routine_id", metavar="[ROUTINE]", required=False)
+@click.option("--no-record", is_flag=True, help="Try it out: record no session.")
+@click.option("--list", "listing", is_flag=True, help="List the routines and their steps.")
+@click.pass_obj
+def guide(app: App, routine_id: str | None, no_record: bool, listing: bool) -> None:
+    """Walk through ROUTINE (default: the first habit's) with a countdown per step; records a session
+    of the minutes spent when it ends. Keys: space pauses, n goes to the next step, q quits."""
+    config = app.config
+    if listing:
+        for routine in config.routines:
+            click.echo("\n".join(routine_words(routine)))
+        return
+    known = [r.id for r in config.routines]
+    if routine_id is not None and routine_id not in known:
+        raise Failure(f'no routine "{routine_id}" in the config (known: {", ".join(known)})')
+    routine = config.routine(routine_id or config.habits[0].routine)
+    habit = guided_habit(config, routine.id)
+    from rich.console import Console
+
+    from handhabit.guide import Walk, parts, session_minutes
+    from handhabit.guide_screen import guide as walk_on_screen
+    from handhabit.guide_screen import single_keys
+
+    walk = Walk(parts(routine))
+    with single_keys() as read_key:
+        finished = walk_on_screen(routine, walk, Console(highlight=False), read_key)
+        minutes = session_minutes(walk.seconds_done)
+        spent = length_words(walk.seconds_done)
+        if no_record:
+            click.echo(f"{'Done' if finished else 'Stopped'} after {spent}; not recorded (--no-record).")
+            return
+        if not finished or walk.mostly_skipped:
+            verb = "Finished" if finished else "Stopped"
+            ended = f"{verb} after {spent}" + (", under a third of the routine" if finished else "")
+            if walk.seconds_done < 1:
+                click.echo(f"{verb} before a session began; nothing recorded.")
+                return
+            if not sys.stdin.isatty():
+                click.echo(f"{ended}; not recorded (no terminal to ask).")
+                return
+            click.echo(f"{ended}. Record it as a session? [y/N] ", nl=False)
+            answer = read_key(60.0) or ""
+            click.echo(answer if answer.isprintable() else "")
+            if answer.lower() != "y":
+                click.echo("Not recorded.")
+                return
+    now = utc_now()
+    record(app, habit, now, now, minutes=minutes, source="guide")

@@ -1,0 +1,146 @@
+"""The commands around the reminders: `run` (the daemon), `pause`, `resume` and `status`."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import click
+
+from handhabit.cli.app import App, Failure, RuntimeFailure, local
+from handhabit.clock import utc_now, zone
+from handhabit.schedule import next_fire, wall_instant
+from handhabit.timeinput import YEAR, parse_instant
+from handhabit.units import (
+    duration_words,
+    parse_clock,
+    parse_duration,
+)
+
+
+@click.command(short_help="Run the reminder daemon in the foreground.")
+@click.pass_obj
+def run(app: App) -> None:
+    """Run the reminder daemon in the foreground (what the user service starts)."""
+    from handhabit import logs
+    from handhabit.daemon import Daemon
+    from handhabit.instance import AlreadyRunning, lock_path, single_instance
+    from handhabit.notify import choose
+
+    logs.setup(app.verbose)
+    config = app.config
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(single_instance(lock_path()))
+        except AlreadyRunning as exc:
+            raise RuntimeFailure(
+                f"already running as pid {exc.pid or '(unknown)'}: one daemon per user (stop it with "
+                f"`systemctl --user stop handhabit` or `kill {exc.pid or 'PID'}`)"
+            ) from None
+        except OSError as exc:
+            raise RuntimeFailure(f"cannot create the daemon's lock at {lock_path()}: {exc.strerror or exc}") from None
+        log = logging.getLogger("handhabit")
+        log.info("config: %s", config.source or f"built-in default (no config file at {app.config_path})")
+        log.info("database: %s", app.db_path)
+        tz = zone(config.general, warn=log.warning)  # a log line, where app.zone would print one
+        Daemon(config, app.store, choose(config.notify.backend), tz, config_path=app.config_path).run()
+
+
+def pause_end(app: App, now: datetime, duration: str | None, until_text: str | None) -> datetime:
+    """DURATION from now, --until a clock time (the next one) or an ISO time, or by default the end of
+    the logical day, so a pause never outlives the evening it was meant for."""
+    if duration is not None and until_text is not None:
+        raise Failure("give a DURATION or --until, not both")
+    try:
+        if duration is not None:
+            return now + parse_duration(duration, most=YEAR)
+        if until_text is not None:
+            until = next_clock_time(until_text, now, app.zone) or until_instant(until_text, app.zone)
+            if until <= now:
+                raise Failure(f"--until {until_text} is in the past")
+            if until - now > YEAR:
+                raise Failure(f"--until {until_text} is more than a year away (a pause lasts at most "
+                              f"{duration_words(YEAR)})")
+            return until
+    except ValueError as exc:
+        raise Failure(str(exc)) from None
+    return wall_instant(app.today(now) + timedelta(days=1), app.config.general.day_starts_at, app.zone)
+
+
+def until_instant(text: str, zone: ZoneInfo) -> datetime:
+    try:
+        return parse_instant(text, zone)
+    except ValueError:
+        raise ValueError(f'"{text}" is not a time (use e.g. 14:00 or 2025-03-11T21:00)') from None
+
+
+def next_clock_time(text: str, now: datetime, zone: ZoneInfo) -> datetime | None:
+    """ "14:00": the next time the clock shows it (today, else tomorrow); None when it is no HH:MM."""
+    try:
+        at = parse_clock(text)
+    except ValueError:
+        return None
+    today = now.astimezone(zone).date()
+    instant = wall_instant(today, at, zone)
+    return instant if instant > now else wall_instant(today + timedelta(days=1), at, zone)
+
+
+@click.command(short_help="No reminders for a while.")
+@click.argument("duration", required=False)
+@click.option("--until", "until_text", metavar="TIME", help="Until this time: 14:00, or 2025-03-11T21:00.")
+@click.pass_obj
+def pause(app: App, duration: str | None, until_text: str | None) -> None:
+    """No reminders for DURATION (45m, 2h, 1h30m) or --until TIME; with neither, until the day ends.
+
+    The running daemon reads the pause from the database when a reminder is due.
+    """
+    from handhabit.pauses import pause_event
+
+    now = utc_now()
+    until = pause_end(app, now, duration, until_text)
+    app.store.add_event(pause_event(str(uuid.uuid4()), now, until))
+    click.echo(f"Paused: no reminders until {local(until, app.zone)} (`handhabit resume` ends it sooner).")
+
+
+@click.command(short_help="End a pause.")
+@click.pass_obj
+def resume(app: App) -> None:
+    """Reminders again, before the pause would have ended."""
+    from handhabit.pauses import PAUSED, RESUMED, paused_until, resume_event
+
+    now = utc_now()
+    if paused_until(app.store.latest_of(PAUSED, RESUMED), now) is None:
+        click.echo("Not paused: reminders are on; nothing changed.")
+        return
+    app.store.add_event(resume_event(str(uuid.uuid4()), now))
+    click.echo("Resumed: reminders are on again.")
+
+
+@click.command(short_help="Is the daemon running, is it paused, what comes next.")
+@click.pass_obj
+def status(app: App) -> None:
+    """Whether the daemon runs (and its pid), whether reminders are paused, and the next reminders."""
+    from handhabit.instance import lock_path, running_pid
+    from handhabit.pauses import PAUSED, RESUMED, paused_until
+
+    pid = running_pid(lock_path())  # before the config: a broken config must not hide whether it runs
+    if pid is None:
+        click.echo("handhabit is not running: start it with `handhabit service install` (or `handhabit run`).")
+    else:
+        click.echo(f"handhabit is running (pid {pid or 'unknown'}).")
+    config, tz, now = app.config, app.zone, utc_now()
+    click.echo(f"Config: {config.source or 'the built-in default'}; database: {app.db_path}.")
+    until = paused_until(app.reader.latest_of(PAUSED, RESUMED), now)
+    click.echo(f"Paused until {local(until, tz)}." if until else "Not paused.")
+    sessions, fired = app.reader.last_session_times(), app.reader.last_fired()
+    upcoming_times = sorted(
+        (when, reminder.id) for reminder in config.reminders
+        if (when := next_fire(reminder, tz, now, sessions.get(reminder.habit), fired.get(reminder.id)))
+    )
+    click.echo("Next reminders:" if upcoming_times else "No reminders to come.")
+    for when, reminder_id in upcoming_times:
+        held = " (held: paused)" if until and when < until else ""
+        click.echo(f"  {local(when, tz)}  {reminder_id}{held}")

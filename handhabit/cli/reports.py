@@ -1,0 +1,93 @@
+"""The commands that only read the record: `streak` (the week, or a heatmap of weeks) and `log`."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import click
+
+from handhabit import habits
+from handhabit.cli.app import App, Failure, counted, local
+from handhabit.cli.recording import span_words
+from handhabit.clock import utc_now
+from handhabit.records import Event, parse_utc
+from handhabit.schedule import wall_instant
+from handhabit.timeinput import parse_date
+
+
+@click.command()
+@click.argument("habit", required=False)
+@click.option("--week", "week_text", metavar="DATE", help="Show the week holding DATE (default: this week).")
+@click.option("--weeks", type=click.IntRange(1, 520), metavar="N",
+              help="Draw a heatmap of the last N weeks (up to the week shown) instead of the table.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_obj
+def streak(app: App, habit: str | None, week_text: str | None, weeks: int | None, as_json: bool) -> None:
+    """The week's summary: sessions per day, streaks and habit strength."""
+    if weeks and as_json:
+        raise Failure("--weeks draws a heatmap, --json prints one week: give one of them")
+    from handhabit import report
+
+    chosen = [app.habit(habit)] if habit else list(app.config.habits)
+    today = app.today(utc_now())
+    try:
+        week_of = parse_date(week_text, today) if week_text is not None else today
+    except ValueError as exc:
+        raise Failure(str(exc)) from None
+    general = app.config.general
+    start = habits.week_start(week_of, general.week_starts_on)
+    history, excuses = {h.id: app.reader.sessions(h.id) for h in chosen}, app.reader.excuses()
+    reports = [app.report(h, today, week_of, history[h.id], excuses) for h in chosen]
+    if as_json:
+        click.echo(json.dumps(report.streak_json(today, start, reports), indent=2))
+        return
+    from rich.console import Console
+
+    console = Console()
+    if not weeks:
+        console.print(report.streak_table(today, start, reports))
+        return
+    from handhabit.heatmap import heatmap, legend
+
+    for r in reports:
+        days = habits.calendar(
+            r.habit, history[r.habit.id], excuses, first=start - timedelta(weeks=weeks - 1),
+            weeks=weeks, week_starts_on=general.week_starts_on,
+            routine_minutes=app.config.routine(r.habit.routine).minutes,
+        )
+        console.print(heatmap(r, days, today=today, week_starts_on=general.week_starts_on, width=console.width))
+        console.print()
+    console.print(legend())
+
+
+@click.command("log", short_help="What happened lately: reminders, sessions, pauses.")
+@click.option("--days", type=click.IntRange(1, 3660), default=7, show_default=True, help="How far back.")
+@click.pass_obj
+def log_(app: App, days: int) -> None:
+    """Recent events, oldest first: reminders fired, skipped (and why), missed; sessions done; excused
+    days (planned ones too); pauses and config reloads."""
+    now = utc_now()
+    since = now - timedelta(days=days)
+    first_day, day_start = app.today(since), app.config.general.day_starts_at
+    rows = [(e.at_utc, e.reminder or "", e.kind, event_detail(e, app.zone)) for e in app.reader.events(since)]
+    rows += [(s.at_utc, s.habit, "done", f"{s.source}" + (f", {s.minutes:g} min" if s.minutes else ""))
+             for s in app.reader.sessions(since=first_day) if s.at_utc >= since]
+    rows += [(wall_instant(max(e.from_date, first_day), day_start, app.zone), e.habit.replace("*", "all habits"),
+              "excused", span_words(e.from_date, e.to_date) + (f" ({e.reason})" if e.reason else ""))
+             for e in app.reader.excuses() if e.to_date >= first_day]
+    if not rows:
+        click.echo(f"Nothing in the last {counted(days, 'day')}.")
+        return
+    width = max(len(who) for _, who, _, _ in rows)
+    for at, who, kind, detail in sorted(rows, key=lambda row: row[0]):
+        click.echo(f"{local(at, app.zone)}  {who:<{width}}  {kind:<13} {detail}".rstrip())
+
+
+def event_detail(event: Event, zone: ZoneInfo) -> str:
+    from handhabit.pauses import PAUSED
+
+    if event.kind == PAUSED and event.detail:
+        return f"until {local(parse_utc(event.detail), zone)}"
+    return event.detail or ""

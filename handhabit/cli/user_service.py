@@ -1,0 +1,82 @@
+"""`handhabit service install | uninstall | status`: the systemd user unit, through `systemctl --user`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from handhabit.cli.app import App, RuntimeFailure, write_atomically
+
+
+@click.group(short_help="Install handhabit as a systemd user service.")
+def service() -> None:
+    """The systemd user unit: `install` writes it and starts the daemon at every desktop login."""
+
+
+def run_or_explain(*commands: tuple[str, ...]) -> bool:
+    """Runs `systemctl --user` commands in turn; on the first failure prints what to run by hand."""
+    from handhabit.service import systemctl
+
+    for number, args in enumerate(commands):
+        outcome = systemctl(*args)
+        if outcome.ok:
+            continue
+        reason = "systemctl is not installed here" if outcome.error is None else outcome.error
+        click.echo(f"Could not run `{' '.join(outcome.command)}`: {reason}.")
+        click.echo("Run these once a systemd user session is available:")
+        for rest in commands[number:]:
+            click.echo("    systemctl --user " + " ".join(rest))
+        return False
+    return True
+
+
+@service.command(short_help="Write the unit, enable and start it.")
+@click.pass_obj
+def install(app: App) -> None:
+    """Writes ~/.config/systemd/user/handhabit.service for this Python, then enables and starts it."""
+    from handhabit.service import UNIT, unit_path, unit_text
+
+    path = unit_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RuntimeFailure(f"cannot create {path.parent}: {exc.strerror or exc}") from None
+    write_atomically(path, unit_text(sys.executable).encode(), mode=0o644)
+    click.echo(f"Wrote {path} (runs {sys.executable} -m handhabit run).")
+    if not run_or_explain(("daemon-reload",), ("enable", "--now", UNIT)):
+        raise RuntimeFailure("the unit is written but not started (see above)")
+    click.echo("Enabled and started: handhabit now runs with every desktop session. "
+               "`handhabit status` shows it; `journalctl --user -u handhabit` shows its log.")
+
+
+@service.command(short_help="Stop, disable and remove the unit.")
+@click.pass_obj
+def uninstall(app: App) -> None:
+    """Stops and disables the service and removes its unit file; your records stay."""
+    from handhabit.service import UNIT, unit_path
+
+    path = unit_path()
+    if not path.exists():
+        click.echo(f"No unit at {path}: nothing to uninstall.")
+        return
+    stopped = run_or_explain(("disable", "--now", UNIT))
+    path.unlink()
+    click.echo(f"Removed {path}. Your config and records stay where they are.")
+    if not (stopped and run_or_explain(("daemon-reload",))):
+        raise RuntimeFailure("the unit file is removed, but systemd may still know it (see above)")
+
+
+@service.command("status", short_help="Is the unit installed, enabled, active.")
+@click.pass_obj
+def service_status(app: App) -> None:
+    """What systemd knows of handhabit.service: installed, enabled, active."""
+    from handhabit.service import query, unit_path
+
+    path = unit_path()
+    click.echo(f"Unit file: {path}" if path.exists() else f"Not installed (no {path}): `handhabit service install`.")
+    enabled, active = query("is-enabled"), query("is-active")
+    if enabled is None and active is None:
+        click.echo("No systemd user manager here (`systemctl --user` does not answer).")
+        return
+    click.echo(f"Enabled: {enabled or 'unknown'}; active: {active or 'unknown'}.")
