@@ -1,0 +1,70 @@
+"""A database from the release before the file was marked as handhabit's (schema 1, no order of recording):
+read as it is by the commands that only read, and brought up to date by the first one that writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from handhabit.interchange import to_row
+from handhabit.records import Event, Session
+from handhabit.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
+from tests.builders import ROOT, stored
+
+UTC = timezone.utc
+
+
+def schema_one(path: Path) -> None:
+    """As the previous release left it: its one migration applied, user_version 1, WAL, rows in the order
+    they were recorded (C last, though its time is the earliest: the clock was set back)."""
+    db = Database(path)
+    migrations.apply(db, stop_before="m002_order_of_recording")
+    db.execute("PRAGMA user_version = 1")
+    db.enable_wal()
+    for note, hour in (("A", 14), ("B", 15), ("C", 13)):
+        at = datetime(2025, 3, 10, hour, tzinfo=UTC)
+        db["sessions"].insert(to_row(Session(note, "hand-massage", at, "Europe/Berlin", date(2025, 3, 10),  # type: ignore[union-attr]
+                                             None, "cli", note, at)))
+    for kind, detail in (("paused", "2999-01-01T00:00:00Z"), ("resumed", None)):
+        db["events"].insert(to_row(Event(kind, datetime(2025, 3, 10, 12, tzinfo=UTC), None, None, kind, detail)))  # type: ignore[union-attr]
+    db.close()
+
+
+def hh(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HANDHABIT_DB": str(db),
+           "HANDHABIT_CONFIG": str(db.parent / "none.toml"), "XDG_RUNTIME_DIR": str(db.parent), "TZ": "UTC"}
+    return subprocess.run([sys.executable, "-m", "handhabit", *args], env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
+def pragma(db: Path, name: str) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute(f"PRAGMA {name}").fetchone()[0])
+
+
+def test_an_older_database_is_read_as_it_is_and_migrated_by_the_first_write(tmp_path: Path) -> None:
+    db = tmp_path / "hh.db"
+    schema_one(db)
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    for command in (["streak", "--json"], ["status"], ["log", "--days", "3660"], ["export"]):
+        result = hh(db, *command)
+        assert (result.returncode, result.stderr) == (0, ""), command
+    assert hh(db, "status").stdout.splitlines()[2] == "Not paused."  # the resume came after the pause
+    assert json.loads(hh(db, "export").stdout)["sessions"][0]["note"] == "C"
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before  # reading wrote nothing
+    assert (pragma(db, "application_id"), pragma(db, "user_version")) == (0, 1)
+
+    undone = hh(db, "undo")  # the first write: migrated, then the session recorded last is undone
+    assert undone.returncode == 0, undone.stderr
+    assert undone.stdout.startswith("Undid Hand massage at Mon 2025-03-10 13:00 ")  # C: recorded last
+    assert (pragma(db, "application_id"), pragma(db, "user_version")) == (APPLICATION_ID, SCHEMA_VERSION)
+    assert [row[7] for row in stored(db, "sessions") if row[9] is None] == ["A", "B"]
+    assert hh(db, "undo").stdout.startswith("Undid Hand massage at Mon 2025-03-10 15:00 ")  # then B
