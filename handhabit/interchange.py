@@ -19,7 +19,7 @@ from datetime import date, datetime, timezone
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from handhabit.records import Event, Excuse, Record, Session, flaws, parse_utc, utc_text
+from handhabit.records import Event, Excuse, Flaw, Record, Session, flaws, parse_utc, utc_text
 from handhabit.zones import known_zone
 
 FORMAT = "handhabit-export"
@@ -169,22 +169,10 @@ def csv_document(sessions: Iterable[Row]) -> str:
     return out.getvalue()
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in an import file: where (a JSON path, empty for the whole file), what, and the fix."""
-
-    where: str
-    problem: str
-    fix: str
-
-    def __str__(self) -> str:
-        return f"{self.where + ': ' if self.where else ''}{self.problem} ({self.fix})"
-
-
 class BadImport(ValueError):
     """Carries every problem found; its text is the first one plus a count, the CLI's one error line."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Flaw]) -> None:
         self.problems = problems
         more = len(problems) - 1
         tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
@@ -305,14 +293,14 @@ _EVENT = (
 
 
 def _read_list(
-    document: dict[str, Any], key: str, kind: type[R], spec: tuple[_Field, ...], problems: list[Problem],
+    document: dict[str, Any], key: str, kind: type[R], spec: tuple[_Field, ...], problems: list[Flaw],
     now: datetime | None,
 ) -> list[R]:
     """Checks every field of every record, then each whole record by the store's own rules (`records.flaws`),
     and keeps going, so one run lists all that is wrong."""
     items = document.get(key, [])
     if not isinstance(items, list):
-        problems.append(Problem(key, f"is {_kind(items)}, not a list", f"write {key} as a list, [] if there are none"))
+        problems.append(Flaw(key, f"is {_kind(items)}, not a list", f"write {key} as a list, [] if there are none"))
         return []
     singular = key[:-1]
     records: list[R] = []
@@ -320,7 +308,7 @@ def _read_list(
     for index, item in enumerate(items):
         path = f"{key}[{index}]"
         if not isinstance(item, dict):
-            problems.append(Problem(path, f"is {_kind(item)}, not an object", f'write each {singular} as {{"id": …}}'))
+            problems.append(Flaw(path, f"is {_kind(item)}, not an object", f'write each {singular} as {{"id": …}}'))
             continue
         values: dict[str, Any] = {}
         valid = True
@@ -331,19 +319,19 @@ def _read_list(
                     valid = False
                     problem = "is null" if spec_field.name in item else "missing"
                     fix = f"every {singular} needs {spec_field.name}, e.g. {spec_field.example}"
-                    problems.append(Problem(f"{path}.{spec_field.name}", problem, fix))
+                    problems.append(Flaw(f"{path}.{spec_field.name}", problem, fix))
                 continue
             try:
                 values[spec_field.name] = spec_field.check(value, spec_field.example)
             except _Bad as bad:
                 valid = False
-                problems.append(Problem(f"{path}.{spec_field.name}", bad.problem, bad.fix))
+                problems.append(Flaw(f"{path}.{spec_field.name}", bad.problem, bad.fix))
         record_id = values["id"]
         if isinstance(record_id, str) and record_id.strip():  # also for a record with other problems
             if record_id in first_index:
                 valid = False
                 first = f"{key}[{first_index[record_id]}]"
-                problems.append(Problem(f"{path}.id", f"{_show(record_id)} is also the id of {first}",
+                problems.append(Flaw(f"{path}.id", f"{_show(record_id)} is also the id of {first}",
                                         "ids must be unique: remove the copy or give it a new UUID"))
             else:
                 first_index[record_id] = index
@@ -351,28 +339,28 @@ def _read_list(
             continue
         record = kind(**values)
         wrong = flaws(record, now)
-        problems.extend(Problem(f"{path}.{flaw.field}", flaw.problem, flaw.fix) for flaw in wrong)
+        problems.extend(Flaw(f"{path}.{flaw.field}", flaw.problem, flaw.fix) for flaw in wrong)
         if not wrong:
             records.append(record)
     return records
 
 
-def _header_problem(document: dict[str, Any]) -> Problem | None:
+def _header_problem(document: dict[str, Any]) -> Flaw | None:
     """Format and version first: a file that is not a version-1 export has no records worth listing problems for."""
     if "format" not in document:
-        return Problem("format", "missing", f'{REEXPORT}; it starts with "format": "{FORMAT}"')
+        return Flaw("format", "missing", f'{REEXPORT}; it starts with "format": "{FORMAT}"')
     if document["format"] != FORMAT:
-        return Problem("format", f'{_show(document["format"])} is not "{FORMAT}"', REEXPORT)
+        return Flaw("format", f'{_show(document["format"])} is not "{FORMAT}"', REEXPORT)
     version = document.get("version")
     if version is None:
-        return Problem("version", "missing", f'a handhabit export says "version": {VERSION}')
+        return Flaw("version", "missing", f'a handhabit export says "version": {VERSION}')
     if isinstance(version, bool) or not isinstance(version, int):
-        return Problem("version", f"{_show(version)} is not a version number", f"this handhabit reads {VERSION}")
+        return Flaw("version", f"{_show(version)} is not a version number", f"this handhabit reads {VERSION}")
     if version > VERSION:
-        return Problem("version", f"{version} is from a newer handhabit",
+        return Flaw("version", f"{version} is from a newer handhabit",
                        f"upgrade handhabit to import it; this one reads version {VERSION}")
     if version < 1:
-        return Problem("version", f"{version} is not a version handhabit ever wrote", REEXPORT)
+        return Flaw("version", f"{version} is not a version handhabit ever wrote", REEXPORT)
     return None
 
 
@@ -386,26 +374,26 @@ def read_export(data: bytes, now: datetime | None = None) -> Records:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise BadImport([Problem(f"byte {exc.start}", "is not UTF-8 text", REEXPORT)]) from None
+        raise BadImport([Flaw(f"byte {exc.start}", "is not UTF-8 text", REEXPORT)]) from None
     if not text.strip():
-        raise BadImport([Problem("", "is empty", REEXPORT)])
+        raise BadImport([Flaw("", "is empty", REEXPORT)])
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BadImport([Problem(f"line {exc.lineno} column {exc.colno}", f"is not JSON: {exc.msg}",
+        raise BadImport([Flaw(f"line {exc.lineno} column {exc.colno}", f"is not JSON: {exc.msg}",
                                  f"fix the file there, or {REEXPORT}")]) from None
     except RecursionError:
-        raise BadImport([Problem("", "is nested too deeply to be an export", REEXPORT)]) from None
+        raise BadImport([Flaw("", "is nested too deeply to be an export", REEXPORT)]) from None
     except ValueError:  # Python refuses integers of over 4300 digits (int_max_str_digits)
-        raise BadImport([Problem("", "holds a number with thousands of digits", REEXPORT)]) from None
+        raise BadImport([Flaw("", "holds a number with thousands of digits", REEXPORT)]) from None
     if not isinstance(document, dict):
-        raise BadImport([Problem("", f"holds {_kind(document)}, not an export object", REEXPORT)])
+        raise BadImport([Flaw("", f"holds {_kind(document)}, not an export object", REEXPORT)])
     header = _header_problem(document)
     if header:
         raise BadImport([header])
-    problems: list[Problem] = []
+    problems: list[Flaw] = []
     if "sessions" not in document:
-        problems.append(Problem("sessions", "missing", "an export has a list of sessions, [] when there are none"))
+        problems.append(Flaw("sessions", "missing", "an export has a list of sessions, [] when there are none"))
     records = Records(
         sessions=_read_list(document, "sessions", Session, _SESSION, problems, now),
         excuses=_read_list(document, "excuses", Excuse, _EXCUSE, problems, now),

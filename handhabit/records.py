@@ -74,14 +74,15 @@ Record = Session | Excuse | Event
 
 @dataclass(frozen=True)
 class Flaw:
-    """What is wrong with one field of a record, and how to put it right."""
+    """What is wrong, where, and how to put it right: a field of a record, or in an import file a JSON
+    path (empty for the whole file)."""
 
     field: str
     problem: str
     fix: str
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.problem} ({self.fix})"
+        return f"{self.field + ': ' if self.field else ''}{self.problem} ({self.fix})"
 
 
 def utc_text(instant: datetime) -> str:

@@ -21,22 +21,28 @@ def shown(rig: Desktop) -> list[dict[str, str]]:
     return [n for n in rig.history() if n["appname"] == "handhabit"]
 
 
-@needs_desktop
-def test_reminder_reaches_dunst_then_done_shows_in_streak(env: dict[str, str], tmp_path: Path) -> None:
+def first_reminder_in_dunst(env: dict[str, str], log: Path) -> tuple[list[dict[str, str]], str]:
+    """A reminder due within seconds, the daemon run under dunst until it shows: what dunst shows, and
+    the daemon's log."""
     due_soon(Path(env["HANDHABIT_DB"]))
     with desktop(env) as rig:
-        daemon = Running(rig.env, tmp_path / "daemon.log")
+        daemon = Running(rig.env, log)
         try:
             wait_for(rig.displayed, 20, "the reminder in dunst")
         finally:
             assert daemon.stop() == 0, daemon.log
-        notes = shown(rig)
+        return shown(rig), daemon.log
+
+
+@needs_desktop
+def test_reminder_reaches_dunst_then_done_shows_in_streak(env: dict[str, str], tmp_path: Path) -> None:
+    notes, log = first_reminder_in_dunst(env, tmp_path / "daemon.log")
     assert notes, "no notification from handhabit"
     assert notes[0]["summary"] == "Hand massage"
     body = notes[0]["body"].splitlines()
     assert body[0] == MESSAGE and body[1].startswith("Tip: ")
     assert body[2:] == ["0 of 2 today · done? run: handhabit done", "Guided: handhabit guide desk-break"]
-    assert "notifications go through the plyer backend" in daemon.log
+    assert "notifications go through the plyer backend" in log
 
     with sqlite3.connect(env["HANDHABIT_DB"]) as db:
         details = {row[0] for row in db.execute("SELECT detail FROM events WHERE kind = 'fired'")}
@@ -55,16 +61,9 @@ def test_reminder_reaches_dunst_then_done_shows_in_streak(env: dict[str, str], t
 def test_texts_starting_with_a_dash_reach_dunst_intact(env: dict[str, str], tmp_path: Path) -> None:
     """notify-send would read them as options without `--`, fail, and the reminder would vanish."""
     write_config(tmp_path, message="-v: stretch your fingers.", habit_name="--hands")
-    due_soon(Path(env["HANDHABIT_DB"]))
-    with desktop(env) as rig:
-        daemon = Running(rig.env, tmp_path / "daemon.log")
-        try:
-            wait_for(rig.displayed, 20, "the reminder in dunst")
-        finally:
-            assert daemon.stop() == 0, daemon.log
-        notes = shown(rig)
+    notes, log = first_reminder_in_dunst(env, tmp_path / "daemon.log")
     assert [(n["summary"], n["body"].splitlines()[0]) for n in notes] == [("--hands", "-v: stretch your fingers.")]
-    assert "failed" not in daemon.log
+    assert "failed" not in log
 
 
 def test_without_any_backend_reminders_go_to_the_log_and_the_daemon_keeps_running(

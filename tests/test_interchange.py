@@ -235,7 +235,7 @@ def test_a_malformed_file_is_refused_with_the_first_problem_and_a_count(
 def test_every_problem_is_listed_not_just_the_first() -> None:
     with pytest.raises(BadImport) as refused:
         read_export(several(sample_document()))
-    assert [problem.where for problem in refused.value.problems] == [
+    assert [problem.field for problem in refused.value.problems] == [
         "sessions[1].tz", "sessions[3].minutes", "events[0].kind"]
 
 

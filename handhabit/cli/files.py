@@ -15,12 +15,7 @@ from handhabit.clock import utc_now
 from handhabit.config import Habit, Reminder
 from handhabit.paths import private_folder
 from handhabit.schedule import upcoming
-from handhabit.units import (
-    WEEKDAY_NAMES,
-    format_duration,
-    length_words,
-    weekday_names,
-)
+from handhabit.units import WEEKDAY_NAMES, format_duration, length_words, weekday_names
 
 
 @click.command(short_help="Validate the config; show the next reminders.")

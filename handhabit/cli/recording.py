@@ -16,9 +16,7 @@ from handhabit.config import Config, Habit, Routine
 from handhabit.records import Excuse, Session
 from handhabit.schedule import wall_instant
 from handhabit.timeinput import NoTimeOfDay, parse_date, parse_instant
-from handhabit.units import (
-    length_words,
-)
+from handhabit.units import length_words
 
 
 def when_recorded(app: App, now: datetime, at_text: str | None, date_text: str | None) -> tuple[datetime, str]:

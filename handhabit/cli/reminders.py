@@ -14,11 +14,7 @@ from handhabit.cli.app import App, Failure, RuntimeFailure, local
 from handhabit.clock import utc_now, zone
 from handhabit.schedule import next_fire, wall_instant
 from handhabit.timeinput import YEAR, parse_instant
-from handhabit.units import (
-    duration_words,
-    parse_clock,
-    parse_duration,
-)
+from handhabit.units import duration_words, parse_clock, parse_duration
 
 
 @click.command(short_help="Run the reminder daemon in the foreground.")
