@@ -15,7 +15,6 @@ import re
 import zoneinfo
 from collections.abc import Callable, Mapping
 from functools import cache, lru_cache
-from importlib import resources
 from zoneinfo import ZoneInfo
 
 LOCALTIME = "/etc/localtime"
@@ -136,6 +135,8 @@ def _tzif(key: str) -> bytes | None:
             if os.path.isfile(path):
                 with open(path, "rb") as file:
                     return file.read()
+        from importlib import resources  # only a POSIX rule in TZ gets here: no start-up cost
+
         *folders, name = key.split("/")
         return resources.files(".".join(["tzdata.zoneinfo", *folders])).joinpath(name).read_bytes()
     except (ImportError, OSError):

@@ -111,10 +111,11 @@ def daytime_zone() -> str:
 
 def write_config(
     folder: Path, every: str = format_duration(MIN_EVERY), backend: str = "auto", message: str = MESSAGE,
-    reminders: tuple[str, ...] = ("work-break",), habit_name: str = "Hand massage",
+    reminders: tuple[str, ...] = ("work-break",), habit_name: str = "Hand massage", reminded: str = "hand-massage",
 ) -> Path:
     """Break reminders at the shortest rhythm all day long, for the tests that run the daemon; `due_soon`
-    brings each one within seconds."""
+    brings each one within seconds. `reminded` names a second habit for them, whose reminders the
+    sessions of the first do not put off."""
     path = folder / "config.toml"
     path.write_text(f"""
 [general]
@@ -127,10 +128,10 @@ backend = "{backend}"
 id = "hand-massage"
 name = "{habit_name}"
 target = {{ sessions = 2, per = "day" }}
-""" + "".join(f"""
+""" + ("" if reminded == "hand-massage" else f'\n[[habits]]\nid = "{reminded}"\n') + "".join(f"""
 [[reminders]]
 id = "{reminder}"
-habit = "hand-massage"
+habit = "{reminded}"
 every = "{every}"
 between = ["00:00", "23:59"]
 message = "{message}"

@@ -28,10 +28,8 @@ from typing import Any
 
 import pytest
 
-from handhabit.config import MIN_EVERY
 from handhabit.store.schema import APPLICATION_ID, SCHEMA_VERSION
-from handhabit.units import format_duration
-from tests.builders import Running, daemon_env, daytime_zone, due_soon
+from tests.builders import Running, daemon_env, due_soon, write_config
 from tests.desktop import wait_for
 
 ROOT = Path(__file__).parent.parent
@@ -139,34 +137,9 @@ REMINDERS = tuple(f"stretch-{n}" for n in range(6))
 RECORDED = re.compile(r"(stretch-\d+): (fired|skipped) \(")  # the daemon's log line for an event it records
 
 
-def daemon_config(folder: Path) -> Path:
-    """Break reminders for a second habit, which the sessions recorded meanwhile do not put off."""
-    path = folder / "config.toml"
-    path.write_text(f"""
-[general]
-timezone = "{daytime_zone()}"
-
-[notify]
-backend = "log"
-
-[[habits]]
-id = "hand-massage"
-
-[[habits]]
-id = "stretch"
-""" + "".join(f"""
-[[reminders]]
-id = "{reminder}"
-habit = "stretch"
-every = "{format_duration(MIN_EVERY)}"
-between = ["00:00", "23:59"]
-""" for reminder in REMINDERS))
-    return path
-
-
 def test_writers_at_once_next_to_a_running_daemon_lose_nothing(tmp_path: Path) -> None:
     """20 `done` at once, a loop of `pause`/`resume`, and the daemon recording its reminders meanwhile."""
-    env = daemon_env(tmp_path, daemon_config(tmp_path))
+    env = daemon_env(tmp_path, write_config(tmp_path, backend="log", reminders=REMINDERS, reminded="stretch"))
     db = Path(env["HANDHABIT_DB"])
     due_soon(db, REMINDERS, first=2.5, apart=0.5)  # all six come due while the writers run
     daemon = Running(env, tmp_path / "daemon.log")
