@@ -125,6 +125,8 @@ class ConfigError(Exception):
 
 BACKENDS = ("auto", "dbus", "plyer", "log")
 MIN_EVERY = timedelta(minutes=5)
+# A snooze of seconds is there to try the button out (and for tests); a longer one than a day is a pause.
+SNOOZE_LEAST, SNOOZE_MOST = timedelta(seconds=5), timedelta(hours=24)
 DAY_SECONDS = 24 * 60 * 60  # like every duration in the config: a step, a daily target in minutes
 DAY_MINUTES = DAY_SECONDS // 60
 MAX_SESSIONS = DAY_MINUTES
@@ -310,6 +312,11 @@ def _at_least_a_minute(text: str) -> timedelta:
     return parse_duration(text, least=timedelta(minutes=1))
 
 
+def snooze_length(text: str) -> timedelta:
+    """`notify.snooze` and `handhabit snooze DURATION`: one rule, 5s to 24h."""
+    return parse_duration(text, least=SNOOZE_LEAST, most=SNOOZE_MOST)
+
+
 def _break_interval(text: str) -> timedelta:
     """Five minutes at least: a shorter break rhythm is a typo ("1s" for "1h"), and would nag every second."""
     return parse_duration(text, least=MIN_EVERY)
@@ -334,7 +341,7 @@ def _notify(c: _Checker) -> Notify:
     c.unknown(("backend", "snooze", "hold_while_away", "away_after"))
     return Notify(
         backend=c.parsed("backend", _parse_backend, "auto"),  # type: ignore[arg-type]
-        snooze=c.parsed("snooze", _at_least_a_minute, timedelta(minutes=10)),
+        snooze=c.parsed("snooze", snooze_length, timedelta(minutes=10)),
         hold_while_away=c.boolean("hold_while_away", True),
         away_after=c.parsed("away_after", _at_least_a_minute, timedelta(minutes=5)),
     )

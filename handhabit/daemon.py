@@ -4,7 +4,9 @@ A thin shell: when a reminder fires is `schedule`'s answer, whether it should is
 this module only wires them to APScheduler, the store and a notifier, and survives their failures.
 It also speaks to systemd (readiness, reload, stop, watchdog) and reloads its config on SIGHUP or when
 the file changes, keeping the last good config when the new one is broken or the file is gone. Its
-scheduler (`steady`) keeps the jobs on time when the wall clock steps.
+scheduler (`steady`) keeps the jobs on time when the wall clock steps. On a desktop it takes the
+answers of the notification's buttons, holds break reminders while the person is away (`holding`) and
+wakes at once after a suspend; the DBus conversations behind these live in `desktop/`.
 """
 
 from __future__ import annotations
@@ -14,26 +16,27 @@ import logging
 import signal
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_MISSED, EVENT_SCHEDULER_STARTED, JobExecutionEvent, SchedulerEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from handhabit import habits, readiness
+from handhabit import habits, holding, readiness, snoozes
 from handhabit.clock import utc_now
 from handhabit.clock import zone as configured_zone
 from handhabit.config import Config, ConfigError, Habit, Reminder, load
-from handhabit.notify import LogNotifier, Note, Notifier, choose
+from handhabit.notify import Answer, Answering, Note, Notifier, choose, deliver
 from handhabit.pauses import PAUSED, RESUMED, paused_until
-from handhabit.records import Event
+from handhabit.records import Event, Session
 from handhabit.schedule import UTC, break_still_due
 from handhabit.steady import SteadyScheduler
 from handhabit.store import Store, StoreError
@@ -41,17 +44,50 @@ from handhabit.tips import tip
 from handhabit.triggers import ReminderTrigger
 from handhabit.units import format_duration
 
+if TYPE_CHECKING:
+    from handhabit.desktop.buses import Buses
+
 log = logging.getLogger(__name__)
 # Feeds systemd's watchdog (WatchdogSec=3min) and notices new sessions and a changed config file.
 HEARTBEAT = timedelta(seconds=60)
 HEARTBEAT_JOB = "heartbeat"
 JOB_PREFIX = "reminder:"
+SNOOZE_PREFIX = "snooze:"
+BACK_PREFIX = "back:"
 T = TypeVar("T")
 F = TypeVar("F")
 
 
 def job_id(reminder: Reminder) -> str:
     return f"{JOB_PREFIX}{reminder.id}"
+
+
+class Presence(Protocol):
+    """Whether the person is at the machine (`desktop.presence`)."""
+
+    def away(self) -> str | None: ...
+
+    def watch_for_return(self, wanted: bool) -> None: ...
+
+    def set_away_after(self, away_after: timedelta) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class AlwaysPresent:
+    """Where nothing tells presence (no desktop, or `hold_while_away = false`): nothing is ever held."""
+
+    def away(self) -> str | None:
+        return None
+
+    def watch_for_return(self, wanted: bool) -> None:
+        pass
+
+    def set_away_after(self, away_after: timedelta) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _stamp(path: Path | None) -> tuple[int, int] | None:
@@ -63,27 +99,28 @@ def _stamp(path: Path | None) -> tuple[int, int] | None:
     return (info.st_mtime_ns, info.st_size) if info is not None else None
 
 
-def compose(reminder: Reminder, habit: Habit, progress: str | None, tip: str) -> Note:
-    """Without buttons the note says how to record a session, and it ends with the command that starts
-    the routine, so the reminder is one step from done."""
-    lines = [
-        reminder.message,
-        f"Tip: {tip}",
-        " · ".join(filter(None, [progress, "done? run: handhabit done"])),
-        f"Guided: handhabit guide {reminder.routine or habit.routine}",
-    ]
-    return Note(summary=habit.name, body="\n".join(lines))
+def compose(reminder: Reminder, habit: Habit, progress: str | None, tip: str, due: datetime | None = None,
+            snooze: timedelta = timedelta(minutes=10)) -> Note:
+    return Note(summary=habit.name, message=reminder.message, tip=tip, progress=progress,
+                routine=reminder.routine or habit.routine, reminder=reminder.id, habit=habit.id, due=due,
+                snooze=snooze)
 
 
 class Daemon:
     def __init__(
-        self, config: Config, store: Store, notifier: Notifier, zone: ZoneInfo,
+        self, config: Config, store: Store, notifier: Notifier | Sequence[Notifier], zone: ZoneInfo,
         scheduler_class: Callable[..., BaseScheduler] = SteadyScheduler, config_path: Path | None = None,
+        buses: Buses | None = None,
     ) -> None:
-        """`scheduler_class` lets tests drive the same jobs without blocking their thread, or with a short
-        wait; `config_path` is where a reload reads from (None: never reload)."""
-        self.config, self.store, self.notifier, self.zone = config, store, notifier, zone
-        self.config_path = config_path
+        """`notifier` may be a backend or the backends in the order they stand in for each other;
+        `scheduler_class` lets tests drive the same jobs without blocking their thread, or with a short
+        wait; `config_path` is where a reload reads from (None: never reload); `buses` is the desktop
+        (None: no buttons' answers, presence or suspend signals)."""
+        self.config, self.store, self.zone = config, store, zone
+        self.notifiers = (notifier,) if not isinstance(notifier, Sequence) else tuple(notifier)
+        self.config_path, self.buses = config_path, buses
+        self.presence: Presence = AlwaysPresent()
+        self._held: dict[str, datetime] = {}  # reminder id -> when it was first held
         self._config_stamp = _stamp(config_path)
         self.scheduler = scheduler_class(
             timezone=UTC,
@@ -94,12 +131,15 @@ class Daemon:
         self._last_session: dict[str, datetime] = {}
         self._last_fire: dict[str, datetime] = {}
         self._fired: int | None = None  # reminders fired so far, ever: where the tip rotation stands
+        self._snoozed: dict[str, datetime] = {}  # reminder id -> when its scheduled snooze ends
 
     # wiring
     def schedule_jobs(self) -> None:
         self._last_session = self._read(self.store.last_session_times, {})
         self._last_fire = self._read(self.store.last_fired, {})
         self._schedule_reminders()
+        self._listen(self.notifiers)
+        self.check_snoozes()
         self.scheduler.add_job(
             self.heartbeat, IntervalTrigger(seconds=HEARTBEAT.total_seconds(), timezone=UTC), id=HEARTBEAT_JOB,
             misfire_grace_time=None, replace_existing=True,
@@ -140,14 +180,38 @@ class Daemon:
         today = utc_now().astimezone(self.zone).date()
         return f"next: {name} {local:%H:%M}" if local.date() == today else f"next: {name} {local:%a %H:%M}"
 
+    def watch_desktop(self) -> None:
+        """Presence (when break reminders are to be held) and suspend, where the buses offer them."""
+        if self.buses is None:
+            return
+        system = self.buses.system()
+        if system is not None:
+            from handhabit.desktop.sleep import watch_sleep
+
+            watch_sleep(system, on_sleep=lambda: log.info("the machine is going to sleep"), on_wake=self.woke)
+        self._watch_presence()
+
+    def _watch_presence(self) -> None:
+        if self.buses is None or not self.config.notify.hold_while_away or not isinstance(self.presence, AlwaysPresent):
+            return
+        from handhabit.desktop.presence import Presence as DesktopPresence
+
+        presence = DesktopPresence(self.buses.session(), self.buses.system(), self.config.notify.away_after,
+                                   on_back=self.on_back)
+        presence.start()
+        self.presence = presence
+
     def run(self) -> None:
-        """Blocks until SIGTERM or SIGINT; SIGHUP reloads the config."""
+        """Blocks until SIGTERM or SIGINT; SIGHUP reloads the config, SIGUSR1 re-reads the snoozes."""
         self.schedule_jobs()
+        self.watch_desktop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._on_stop_signal)
         signal.signal(signal.SIGHUP, self._on_reload_signal)
+        signal.signal(signal.SIGUSR1, self._on_snooze_signal)
         self.scheduler.add_listener(self._on_started, EVENT_SCHEDULER_STARTED)
         self.scheduler.start()
+        self.presence.close()
         self.store.close()
         log.info("handhabit stopped")
 
@@ -170,6 +234,10 @@ class Daemon:
         # the reload runs on a thread of its own, which takes the locks like any job.
         threading.Thread(target=self.reload, args=("SIGHUP",), name="reload", daemon=True).start()
 
+    def _on_snooze_signal(self, signum: int, frame: FrameType | None) -> None:
+        """`handhabit snooze` recorded a snooze: schedule it now rather than at the next heartbeat."""
+        threading.Thread(target=self.check_snoozes, name="snoozes", daemon=True).start()
+
     def reload(self, why: str) -> bool:
         """Reads the config again; a broken one is logged and recorded, and the last good one stays. So
         does the person's config when its file is gone: the built-in default is for a first start, and
@@ -188,9 +256,12 @@ class Daemon:
                         "the file, or run `handhabit init` to write the example config there", why, self.config_path)
             return self._keep(f"{self.config_path}: the config file is gone", "the config file is gone")
         if config.notify.backend != self.config.notify.backend:
-            self.notifier = choose(config.notify.backend)
+            self.notifiers = tuple(choose(config.notify.backend, self.buses))
+            self._listen(self.notifiers)
         with self._lock:
             self.config, self.zone = config, configured_zone(config.general, warn=log.warning)
+        self.presence.set_away_after(config.notify.away_after)
+        self._watch_presence()
         self._schedule_reminders()
         log.info("config reloaded (%s): %s, %d reminders", why, config.source or "built-in default",
                  len(config.reminders))
@@ -213,17 +284,21 @@ class Daemon:
     # jobs
     def heartbeat(self) -> None:
         self._refresh_sessions()
+        self.check_snoozes()
         if self.config_path is not None and _stamp(self.config_path) != self._config_stamp:
             self.reload("the config file changed")
         if readiness.watchdog_wanted():
             readiness.notify("WATCHDOG=1")
 
-    def fire(self, reminder_id: str) -> None:
-        reminder = next((r for r in self.config.reminders if r.id == reminder_id), None)
+    def fire(self, reminder_id: str, why: str = "due") -> None:
+        """`why` is "due" (its schedule), "snoozed" or "back" (held while the person was away)."""
+        reminder = self._reminder(reminder_id)
         if reminder is None:  # removed by a reload while its job was starting
             return
         habit = self.config.habit(reminder.habit)
         now = utc_now()
+        if why == "due":
+            self._end_snooze(reminder.id)  # it comes by its schedule: a snooze of it has nothing left to do
         self._refresh_sessions()
         until = paused_until(self._read(lambda: self.store.latest_of(PAUSED, RESUMED), None), now)
         if until is not None:
@@ -240,25 +315,124 @@ class Daemon:
         if reminder.skip_if_met and progress is not None and progress.met:
             self._record(reminder, "skipped", f"target met: {progress.text}", now)
             return
+        verdict = holding.when_due(reminder, self.presence.away(), self.config.notify.hold_while_away)
+        if verdict.outcome is holding.Outcome.HOLD:
+            self._hold(reminder, verdict.reason, now)
+            return
         with self._lock:
             if self._fired is None:
                 self._fired = self._read(self.store.fired_count, 0)
             self._fired = count = self._fired + 1
-        note = compose(reminder, habit, progress.text if progress else None, tip(count))
-        try:
-            self.notifier.send(note)
-            detail = self.notifier.name
-        except Exception as exc:  # a broken backend must never stop the reminders
-            log.error("%s: notification through %s failed: %s", reminder.id, self.notifier.name, exc)
-            LogNotifier().send(note)
-            detail = f"{self.notifier.name} failed: {exc}"
+        note = compose(reminder, habit, progress.text if progress else None, tip(count), now, self.config.notify.snooze)
+        detail = deliver(self.notifiers, note)
         with self._lock:
             self._last_fire[reminder.id] = now
-        self._record(reminder, "fired", detail, now)
+            self._held.pop(reminder.id, None)
+        self._record(reminder, "fired", detail if why == "due" else f"{detail} ({why})", now)
         readiness.notify(f"STATUS={self.status()}")
 
+    # away and back
+    def _hold(self, reminder: Reminder, why: str | None, now: datetime) -> None:
+        """Recorded once however many of its slots pass while the person is away; it comes once on return."""
+        with self._lock:
+            first = reminder.id not in self._held
+            self._held.setdefault(reminder.id, now)
+        if first:
+            self._record(reminder, "held", why, now)
+        self.presence.watch_for_return(True)
+
+    def on_back(self) -> None:
+        """The person is back (unlocked, active again): each held reminder comes once, if still in time."""
+        now = utc_now()
+        with self._lock:
+            held, self._held = self._held, {}
+        if not held:
+            return
+        self.presence.watch_for_return(False)
+        for reminder_id, since in held.items():
+            reminder = self._reminder(reminder_id)
+            if reminder is None:
+                continue
+            verdict = holding.when_back(reminder, self.zone, since, now)
+            if verdict.outcome is holding.Outcome.MISSED:
+                self._record(reminder, "missed", verdict.reason, now)
+            else:
+                self.scheduler.add_job(self.fire, args=[reminder.id, "back"], id=f"{BACK_PREFIX}{reminder.id}",
+                                       replace_existing=True, misfire_grace_time=None)
+
+    def woke(self) -> None:
+        """logind says the machine woke: the scheduler's wait ran on a clock that stood still in suspend,
+        so it is woken now to fire what is within its grace and record the rest as missed."""
+        log.info("the machine woke from sleep: catching up on the reminders")
+        self.scheduler.wakeup()
+
+    # the buttons
+    def _listen(self, notifiers: Sequence[Notifier]) -> None:
+        for notifier in notifiers:
+            if isinstance(notifier, Answering):
+                notifier.answers_to(self.answer)
+
+    def answer(self, answer: Answer) -> None:
+        """A button pressed on a reminder, recorded at once."""
+        note, now = answer.note, answer.at
+        if answer.action == "done":
+            self._done(note, now)
+        elif answer.action == "snooze":
+            self._snooze(note.reminder, note.habit, now, now + self.config.notify.snooze)
+        elif answer.action == "skip":
+            self._event(note.reminder, note.habit, "skipped", "skipped from the notification", now)
+
+    def _done(self, note: Note, now: datetime) -> None:
+        """The session counts for the logical day of the reminder that was pressed, not of the press: a
+        bedtime reminder answered after midnight is the evening's session. A reminder left on screen for
+        days is answered for today: a session is counted at most a day from when it was done."""
+        today = habits.logical_date(now, self.zone, self.config.general.day_starts_at)
+        day = habits.logical_date(note.due or now, self.zone, self.config.general.day_starts_at)
+        if not timedelta(0) <= today - day <= timedelta(days=1):
+            day = today
+        session = Session(str(uuid.uuid4()), note.habit, now, self.zone.key, day, None, "notification", None, now)
+        log.info("%s: done from the notification: a session of %s for %s", note.reminder, note.habit, day)
+        self._read(lambda: self.store.add_session(session), None)
+        self._refresh_sessions()
+
+    def _snooze(self, reminder_id: str, habit_id: str, now: datetime, until: datetime) -> None:
+        event = snoozes.snooze_event(str(uuid.uuid4()), now, reminder_id, habit_id, until)
+        log.info("%s: snoozed from the notification", reminder_id)
+        self._read(lambda: self.store.add_event(event), None)
+        self.check_snoozes()
+
+    def check_snoozes(self) -> None:
+        """Schedules the snoozes recorded by a button or `handhabit snooze` that are still to come; at
+        start, on SIGUSR1 and on the heartbeat, so a snooze outlives a restart and a lost signal."""
+        now = utc_now()
+        events = self._read(lambda: self.store.events(since=now - snoozes.LOOKBACK), None)
+        if events is None:
+            return
+        for reminder_id, until in snoozes.pending(events, now).items():
+            reminder = self._reminder(reminder_id)
+            if reminder is None or self._snoozed.get(reminder_id) == until:
+                continue
+            self._snoozed[reminder_id] = until
+            log.info("%s: snoozed until %s", reminder_id, until.astimezone(self.zone).strftime("%H:%M:%S"))
+            self.scheduler.add_job(
+                self._fire_snoozed, DateTrigger(until, timezone=UTC), args=[reminder_id],
+                id=f"{SNOOZE_PREFIX}{reminder_id}", name=reminder_id, replace_existing=True,
+                misfire_grace_time=int(reminder.grace.total_seconds()),
+            )
+
+    def _fire_snoozed(self, reminder_id: str) -> None:
+        self._snoozed.pop(reminder_id, None)
+        self.fire(reminder_id, "snoozed")
+
+    def _end_snooze(self, reminder_id: str) -> None:
+        if self._snoozed.pop(reminder_id, None) is not None:
+            with contextlib.suppress(JobLookupError):
+                self.scheduler.remove_job(f"{SNOOZE_PREFIX}{reminder_id}")
+
     def on_missed(self, event: JobExecutionEvent) -> None:
-        reminder = next((r for r in self.config.reminders if job_id(r) == event.job_id), None)
+        """A reminder (or its snooze) due while the machine slept, found later than its grace."""
+        prefix = next((p for p in (JOB_PREFIX, SNOOZE_PREFIX) if event.job_id.startswith(p)), None)
+        reminder = self._reminder(event.job_id.removeprefix(prefix)) if prefix else None
         if reminder is None:
             return
         due = event.scheduled_run_time.astimezone(self.zone).strftime("%H:%M")
@@ -293,9 +467,15 @@ class Daemon:
             routine_minutes=self.config.routine(habit.routine).minutes,
         )
 
+    def _reminder(self, reminder_id: str) -> Reminder | None:
+        return next((r for r in self.config.reminders if r.id == reminder_id), None)
+
     def _record(self, reminder: Reminder, kind: str, detail: str | None, now: datetime) -> None:
-        log.info("%s: %s (%s)", reminder.id, kind, detail)
-        event = Event(str(uuid.uuid4()), now, reminder.id, reminder.habit, kind, detail)
+        self._event(reminder.id, reminder.habit, kind, detail, now)
+
+    def _event(self, reminder_id: str, habit_id: str, kind: str, detail: str | None, now: datetime) -> None:
+        log.info("%s: %s (%s)", reminder_id, kind, detail)
+        event = Event(str(uuid.uuid4()), now, reminder_id, habit_id, kind, detail)
         self._read(lambda: self.store.add_event(event), None)
 
     def _record_daemon(self, kind: str, detail: str | None) -> None:

@@ -27,6 +27,8 @@ MAX_MINUTES = 24 * 60
 AHEAD = timedelta(days=1)
 SOURCES = ("cli", "guide", "notification", "backfill", "import")
 PAUSED, RESUMED = "paused", "resumed"
+SNOOZED = "snoozed"  # a reminder put off: `reminder` names it, `detail` holds when it comes back
+FIRED, SKIPPED = "fired", "skipped"  # a reminder shown; one not shown (paused, met), or skipped from its notification
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ class Excuse:
 @dataclass(frozen=True)
 class Event:
     """What the daemon did, so `handhabit log` can explain a reminder that did or did not appear.
-    A pause keeps the instant it ends in `detail`."""
+    A pause keeps the instant it ends in `detail`, a snooze the instant its reminder comes back."""
 
     id: str
     at_utc: datetime
@@ -192,16 +194,20 @@ def event_flaws(event: Event, now: datetime | None = None) -> list[Flaw]:
     if not event.kind.strip():
         flaws.append(Flaw("kind", "is empty", 'name what happened, e.g. "fired"'))
     if event.kind == PAUSED:  # the pause in force is read from it at every reminder
-        flaws += _pause_end(event.detail)
+        flaws += _until(event.detail, "the pause ends", "a pause keeps when it ends")
+    if event.kind == SNOOZED:  # the daemon schedules the reminder again from it
+        flaws += _until(event.detail, "the reminder comes back", "a snooze keeps when the reminder comes back")
+        if event.reminder is None:
+            flaws.append(Flaw("reminder", "is missing", 'a snooze names the reminder it puts off, e.g. "bedtime"'))
     return flaws
 
 
-def _pause_end(detail: str | None) -> list[Flaw]:
-    fix = 'a pause keeps when it ends, e.g. "2025-03-10T23:00:00Z"'
+def _until(detail: str | None, what: str, keeps: str) -> list[Flaw]:
+    """The instant an event keeps in its detail: when a pause ends, when a snoozed reminder comes back."""
     try:
         until = parse_utc(detail or "")
     except ValueError:
-        return [Flaw("detail", f'"{detail}" is not when the pause ends', fix)]
+        return [Flaw("detail", f'"{detail}" is not when {what}', f'{keeps}, e.g. "2025-03-10T23:00:00Z"')]
     return _instant("detail", until, None)
 
 

@@ -10,7 +10,10 @@ by more than the time that really passed, it plans every job again from the new 
 A suspend moves the wall clock ahead of the monotonic clock too, but that time really passed: reminders
 due while the machine slept are APScheduler's missed-or-within-grace case, not a step. Linux's
 CLOCK_BOOTTIME counts suspend, so a wall clock that kept pace with it did not step. Elsewhere the steady
-clock may stand still during suspend, and only a step back is sure to be a step.
+clock may stand still during suspend, and only a step back is sure to be a step. The wait itself runs
+on the monotonic clock, which stands still in suspend: logind's PrepareForSleep wakes the loop at once
+(the daemon calls `wakeup`), and where that signal is missed or there is no logind, the capped wait ends
+within a minute of waking and the loop says how long the machine slept.
 """
 
 from __future__ import annotations
@@ -36,20 +39,25 @@ log = logging.getLogger(__name__)
 CAP = 60.0
 # Far above NTP's slewing (at most 0.5 ms per second) and the moment between reading the two clocks.
 THRESHOLD = timedelta(seconds=3)
+# Less than this between the wall and the monotonic clock is a busy machine, not a sleep.
+SLEPT = timedelta(seconds=10)
 COUNTS_SUSPEND = hasattr(time, "CLOCK_BOOTTIME")
 
 
 @dataclass(frozen=True)
 class Reading:
-    """The wall clock and a steady clock read together, in seconds."""
+    """The wall clock, a steady clock (counting suspend where it can) and the monotonic clock (which
+    stands still in suspend) read together, in seconds."""
 
     wall: float
     steady: float
+    awake: float
 
 
 def read_clocks() -> Reading:
-    steady = time.clock_gettime(time.CLOCK_BOOTTIME) if COUNTS_SUSPEND else time.monotonic()
-    return Reading(time.time(), steady)
+    awake = time.monotonic()
+    steady = time.clock_gettime(time.CLOCK_BOOTTIME) if COUNTS_SUSPEND else awake
+    return Reading(time.time(), steady, awake)
 
 
 def clock_step(
@@ -62,6 +70,13 @@ def clock_step(
     if step < -threshold or (counts_suspend and step > threshold):
         return step
     return None
+
+
+def slept(before: Reading, after: Reading, threshold: timedelta = SLEPT) -> timedelta | None:
+    """How long the machine was suspended between two readings with no step between them: the wall
+    clock ran ahead of the monotonic one."""
+    gap = timedelta(seconds=(after.wall - before.wall) - (after.awake - before.awake))
+    return gap if gap >= threshold else None
 
 
 def next_run_after_step(trigger: Any, now: datetime) -> datetime | None:
@@ -89,9 +104,13 @@ class SteadyScheduler(BlockingScheduler):  # type: ignore[misc]
             self._event.clear()
             reading = self.clocks()
             step = clock_step(last, reading)
+            pause = slept(last, reading) if step is None else None
             last = reading
             if step is not None:
                 self._replan(step)
+            elif pause is not None:
+                log.info("the machine slept for about %s: catching up on the reminders",
+                         format_duration(timedelta(seconds=round(pause.total_seconds()))))
             wait = self._process_jobs()
 
     def _replan(self, step: timedelta) -> None:

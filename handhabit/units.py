@@ -43,13 +43,22 @@ def duration_words(duration: timedelta) -> str:
     return format_duration(duration)
 
 
+def _hours_minutes_seconds(duration: timedelta) -> tuple[int, int, int]:
+    hours, rest = divmod(int(duration.total_seconds()), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return hours, minutes, seconds
+
+
 def format_duration(duration: timedelta) -> str:
     """The inverse of parse_duration, so messages echo durations as the person wrote them."""
-    total = int(duration.total_seconds())
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    parts = [f"{n}{unit}" for n, unit in ((hours, "h"), (minutes, "m"), (seconds, "s")) if n]
-    return "".join(parts) or "0s"
+    parts = zip(_hours_minutes_seconds(duration), ("h", "m", "s"), strict=True)
+    return "".join(f"{n}{unit}" for n, unit in parts if n) or "0s"
+
+
+def spoken(duration: timedelta) -> str:
+    """A duration as a button or a sentence says it: "10 min", "1 h 30 min", "45 s"."""
+    parts = zip(_hours_minutes_seconds(duration), ("h", "min", "s"), strict=True)
+    return " ".join(f"{n} {unit}" for n, unit in parts if n) or "0 s"
 
 
 def parse_clock(text: str) -> time:

@@ -112,6 +112,7 @@ def daytime_zone() -> str:
 def write_config(
     folder: Path, every: str = format_duration(MIN_EVERY), backend: str = "auto", message: str = MESSAGE,
     reminders: tuple[str, ...] = ("work-break",), habit_name: str = "Hand massage", reminded: str = "hand-massage",
+    snooze: str = "10m",
 ) -> Path:
     """Break reminders at the shortest rhythm all day long, for the tests that run the daemon; `due_soon`
     brings each one within seconds. `reminded` names a second habit for them, whose reminders the
@@ -123,6 +124,7 @@ timezone = "{daytime_zone()}"
 
 [notify]
 backend = "{backend}"
+snooze = "{snooze}"
 
 [[habits]]
 id = "hand-massage"
@@ -157,13 +159,15 @@ def due_soon(db: Path, reminders: tuple[str, ...] = ("work-break",), first: floa
 
 def daemon_env(tmp_path: Path, config: Path) -> dict[str, str]:
     """A user of its own for `handhabit run` and the CLI: config, database and runtime folder in the test's
-    folder, and nothing of the machine's desktop or service manager (bus, display, systemd)."""
+    folder, and nothing of the machine's desktop or service manager (buses, display, systemd): the system
+bus points where none listens, so the host's logind never holds a test's reminder."""
     runtime = tmp_path / "runtime"
     runtime.mkdir(mode=0o700, exist_ok=True)
     prefixes = ("DBUS_", "DISPLAY", "HANDHABIT_", "NOTIFY_", "JOURNAL_", "WATCHDOG_")
     base = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     return {**base, "HANDHABIT_CONFIG": str(config), "HANDHABIT_DB": str(tmp_path / "data" / "hh.db"),
-            "XDG_RUNTIME_DIR": str(runtime), "PYTHONPATH": str(ROOT)}
+            "XDG_RUNTIME_DIR": str(runtime), "PYTHONPATH": str(ROOT),
+            "DBUS_SYSTEM_BUS_ADDRESS": f"unix:path={runtime / 'no-system-bus'}"}
 
 
 def handhabit(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

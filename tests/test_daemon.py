@@ -19,7 +19,6 @@ import time_machine
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from handhabit.daemon import HEARTBEAT, HEARTBEAT_JOB, Daemon, compose, job_id
-from handhabit.notify import Note
 from handhabit.pauses import pause_event, resume_event
 from handhabit.records import Event, Excuse, Session
 from handhabit.steady import Reading, SteadyScheduler, read_clocks
@@ -50,8 +49,13 @@ def test_fire_notifies_with_habit_message_and_progress(store: Store) -> None:
     with time_machine.travel(at_berlin(2025, 3, 10, 22, 30), tick=False):
         store.add_session(session(at_berlin(2025, 3, 10, 8, 0)))
         daemon.fire("bedtime")
-    assert notifier.notes == [Note("Hand massage", f"Bedtime hand massage.\nTip: {TIPS[1]}\n"
-                                   "1 of 2 today · done? run: handhabit done\nGuided: handhabit guide classic")]
+    (note,) = notifier.notes
+    assert note.summary == "Hand massage"
+    assert note.body(buttons=False) == (f"Bedtime hand massage.\nTip: {TIPS[1]}\n"
+                                        "1 of 2 today · done? run: handhabit done\nGuided: handhabit guide classic")
+    assert note.body(buttons=True) == (f"Bedtime hand massage.\nTip: {TIPS[1]}\n"
+                                       "1 of 2 today\nGuided: handhabit guide classic")
+    assert (note.reminder, note.habit, note.due) == ("bedtime", "hand-massage", at_berlin(2025, 3, 10, 22, 30))
     assert kinds(store) == [("bedtime", "fired", "fake")]
 
 
@@ -74,7 +78,8 @@ def test_an_excused_day_holds_every_reminder(store: Store) -> None:
     for day in (10, 13):
         with time_machine.travel(at_berlin(2025, 3, day, 22, 30), tick=False):
             daemon.fire("bedtime")
-    assert [n.body.splitlines()[2] for n in notifier.notes] == ["0 of 2 today · done? run: handhabit done"]
+    progress_lines = [n.body(buttons=False).splitlines()[2] for n in notifier.notes]
+    assert progress_lines == ["0 of 2 today · done? run: handhabit done"]
     assert kinds(store) == [("bedtime", "skipped", "excused: 0 of 2 today (excused)"), ("bedtime", "fired", "fake")]
 
 
@@ -151,8 +156,10 @@ def test_locked_database_waits_instead_of_failing(store: Store) -> None:
 
 
 def test_compose_without_progress_names_the_reminders_routine() -> None:
-    assert compose(BREAK, HABIT, None, "Breathe.") == Note(
-        "Hand massage", "Hand break.\nTip: Breathe.\ndone? run: handhabit done\nGuided: handhabit guide desk-break")
+    note = compose(BREAK, HABIT, None, "Breathe.")
+    assert note.body(buttons=False) == ("Hand break.\nTip: Breathe.\ndone? run: handhabit done\n"
+                                        "Guided: handhabit guide desk-break")
+    assert note.body(buttons=True) == "Hand break.\nTip: Breathe.\nGuided: handhabit guide desk-break"
 
 
 def test_tips_rotate_and_go_on_after_a_restart(store: Store) -> None:
@@ -160,7 +167,7 @@ def test_tips_rotate_and_go_on_after_a_restart(store: Store) -> None:
     for day in range(10, 15):
         with time_machine.travel(at_berlin(2025, 3, day, 22, 30), tick=False):
             Daemon(config_of(BEDTIME), store, notifier, BERLIN).fire("bedtime")  # a restart every evening
-    tips = [n.body.splitlines()[1].removeprefix("Tip: ") for n in notifier.notes]
+    tips = [n.body(buttons=False).splitlines()[1].removeprefix("Tip: ") for n in notifier.notes]
     assert tips == list(TIPS[1:6])  # in turn: never the same twice in a row
 
 
@@ -190,7 +197,7 @@ class Machine:
     def read(self) -> Reading:
         with self.lock:
             real = read_clocks()
-            return Reading(real.wall, real.steady + self.slept)
+            return Reading(real.wall, real.steady + self.slept, real.awake)
 
 
 @pytest.mark.parametrize(

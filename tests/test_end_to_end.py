@@ -35,18 +35,27 @@ def first_reminder_in_dunst(env: dict[str, str], log: Path) -> tuple[list[dict[s
 
 
 @needs_desktop
-def test_reminder_reaches_dunst_then_done_shows_in_streak(env: dict[str, str], tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("backend", "progress"),
+    [("auto", ["0 of 2 today"]),  # DBus with buttons: Done is on the notification
+     ("plyer", ["0 of 2 today · done? run: handhabit done"])],  # notify-send: no buttons, the command instead
+)
+def test_reminder_reaches_dunst_then_done_shows_in_streak(
+    env: dict[str, str], tmp_path: Path, backend: str, progress: list[str]
+) -> None:
+    write_config(tmp_path, backend=backend)
     notes, log = first_reminder_in_dunst(env, tmp_path / "daemon.log")
     assert notes, "no notification from handhabit"
     assert notes[0]["summary"] == "Hand massage"
     body = notes[0]["body"].splitlines()
     assert body[0] == MESSAGE and body[1].startswith("Tip: ")
-    assert body[2:] == ["0 of 2 today · done? run: handhabit done", "Guided: handhabit guide desk-break"]
-    assert "notifications go through the plyer backend" in log
+    assert body[2:] == [*progress, "Guided: handhabit guide desk-break"]
+    used = "dbus" if backend == "auto" else backend
+    assert f"notifications go through the {used} backend" in log
 
     with sqlite3.connect(env["HANDHABIT_DB"]) as db:
         details = {row[0] for row in db.execute("SELECT detail FROM events WHERE kind = 'fired'")}
-    assert "plyer" in details
+    assert used in details
 
     done = handhabit(env, "done")
     assert done.returncode == 0, done.stderr
@@ -106,3 +115,23 @@ def test_a_skipped_day_keeps_the_desktop_quiet(env: dict[str, str], tmp_path: Pa
             assert daemon.stop() == 0, daemon.log
         assert shown(rig) == []
     assert skipped_events(env)[0] == "excused: 0 of 2 today (excused)"
+
+
+def test_snooze_from_the_command_line_brings_the_reminder_back(env: dict[str, str], tmp_path: Path) -> None:
+    """`handhabit snooze` records the snooze and signals the daemon, which schedules it at once."""
+    write_config(tmp_path, backend="log")
+    due_soon(Path(env["HANDHABIT_DB"]))
+    daemon = Running(env, tmp_path / "daemon.log")
+    try:
+        wait_for(lambda: daemon.count("reminder: Hand massage") == 1, 20, "the first reminder")
+        snooze = handhabit(env, "snooze", "5s")
+        assert snooze.returncode == 0, snooze.stderr
+        assert snooze.stdout.startswith("Snoozed: Hand massage (work-break) comes back at ")
+        wait_for(lambda: daemon.count("reminder: Hand massage") == 2, 15, "the snoozed reminder")
+    finally:
+        assert daemon.stop() == 0, daemon.log
+    with sqlite3.connect(env["HANDHABIT_DB"]) as db:
+        kinds = [row for row in db.execute("SELECT kind, detail FROM events WHERE detail != 'an earlier run' "
+                                           "AND reminder = 'work-break' ORDER BY seq")]
+    assert [kind for kind, _ in kinds] == ["fired", "snoozed", "fired"]
+    assert kinds[-1][1] == "log (snoozed)"

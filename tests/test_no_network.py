@@ -73,5 +73,5 @@ def test_notifying_through_the_desktop_opens_no_network_socket(tmp_path: Path) -
     env = daemon_env(tmp_path, write_config(tmp_path, reminders=REMINDERS))
     with desktop(env) as rig:
         seen = internet_sockets_while(rig.env, tmp_path / "daemon.log",
-                                      lambda daemon: daemon.count(": fired (plyer)") == 2)
+                                      lambda daemon: daemon.count(": fired (dbus)") == 2)
     assert seen == set()

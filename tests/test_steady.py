@@ -19,7 +19,7 @@ import time_machine
 
 from handhabit.config import Reminder
 from handhabit.daemon import Daemon
-from handhabit.steady import CAP, Reading, SteadyScheduler, clock_step, read_clocks
+from handhabit.steady import CAP, Reading, SteadyScheduler, clock_step, read_clocks, slept
 from handhabit.store import Store
 from tests.builders import BERLIN, BREAK, FakeNotifier, at_berlin, config_of, receive, scheduler_running
 from tests.desktop import wait_for
@@ -44,9 +44,25 @@ STEP_WARNING = "handhabit.steady", logging.WARNING, "the clock jumped {}: re-pla
 def test_a_step_is_the_wall_clock_moving_apart_from_the_time_that_passed(
     wall: float, steady: float, counts_suspend: bool, step: timedelta | None
 ) -> None:
-    before = Reading(wall=1_741_600_000.0, steady=500.0)
-    after = Reading(before.wall + wall, before.steady + steady)
+    before = Reading(wall=1_741_600_000.0, steady=500.0, awake=400.0)
+    after = Reading(before.wall + wall, before.steady + steady, before.awake + 60)
     assert clock_step(before, after, counts_suspend) == step
+
+
+@pytest.mark.parametrize(
+    ("wall", "awake", "asleep"),
+    [
+        (60, 60, None),  # awake all along
+        (69, 60, None),  # a busy moment, not a sleep
+        (60 + 600, 60, timedelta(minutes=10)),  # the wall clock ran on while the monotonic one stood
+    ],
+)
+def test_a_sleep_is_the_wall_clock_running_ahead_of_the_monotonic_clock(
+    wall: float, awake: float, asleep: timedelta | None
+) -> None:
+    before = Reading(wall=1_741_600_000.0, steady=500.0, awake=400.0)
+    after = Reading(before.wall + wall, before.steady + wall, before.awake + awake)
+    assert slept(before, after) == asleep
 
 
 def test_time_machine_moves_the_wall_clock_only() -> None:

@@ -1,9 +1,11 @@
-"""The commands around the reminders: `run` (the daemon), `pause`, `resume` and `status`."""
+"""The commands around the reminders: `run` (the daemon), `pause`, `resume`, `snooze` and `status`."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import signal
 import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,6 +18,9 @@ from handhabit.schedule import next_fire, wall_instant
 from handhabit.timeinput import YEAR, parse_instant
 from handhabit.units import duration_words, parse_clock, parse_duration
 
+# What `status` and `snooze` say when no daemon holds the lock.
+START_IT = "start it with `handhabit service install` (or `handhabit run`)"
+
 
 @click.command(short_help="Run the reminder daemon in the foreground.")
 @click.pass_obj
@@ -23,11 +28,15 @@ def run(app: App) -> None:
     """Run the reminder daemon in the foreground (what the user service starts)."""
     from handhabit import logs
     from handhabit.daemon import Daemon
+    from handhabit.desktop.buses import Buses
     from handhabit.instance import AlreadyRunning, lock_path, single_instance
     from handhabit.notify import choose
 
     logs.setup(app.verbose)
     config = app.config
+    # Once the lock holds this pid, `handhabit snooze` may signal it: until the daemon listens, the signal
+    # must not end it (the daemon reads the snoozes when it starts).
+    signal.signal(signal.SIGUSR1, signal.SIG_IGN)
     with contextlib.ExitStack() as held:
         try:
             held.enter_context(single_instance(lock_path()))
@@ -42,7 +51,9 @@ def run(app: App) -> None:
         log.info("config: %s", config.source or f"built-in default (no config file at {app.config_path})")
         log.info("database: %s", app.db_path)
         tz = zone(config.general, warn=log.warning)  # a log line, where app.zone would print one
-        Daemon(config, app.store, choose(config.notify.backend), tz, config_path=app.config_path).run()
+        buses = held.enter_context(contextlib.closing(Buses()))
+        Daemon(config, app.store, choose(config.notify.backend, buses), tz, config_path=app.config_path,
+               buses=buses).run()
 
 
 def pause_end(app: App, now: datetime, duration: str | None, until_text: str | None) -> datetime:
@@ -115,16 +126,66 @@ def resume(app: App) -> None:
     click.echo("Resumed: reminders are on again.")
 
 
+@click.command(short_help="Put off the most recent reminder.")
+@click.argument("duration", required=False)
+@click.pass_obj
+def snooze(app: App, duration: str | None) -> None:
+    """Put off the reminder that fired last, as its Snooze button does: it comes back after DURATION
+    (45s, 10m, 1h30m; 5s to 24h), by default after [notify] snooze (10m unless set). Snoozing it
+    again sets a new time.
+
+    The snooze is recorded in the database and the running daemon is told at once.
+    """
+    from handhabit.config import snooze_length
+    from handhabit.snoozes import NothingToSnooze, snoozable, snooze_event
+
+    try:
+        length = snooze_length(duration) if duration is not None else None
+    except ValueError as exc:
+        raise Failure(str(exc)) from None
+    config, now = app.config, utc_now()
+    last_fire = max(app.store.last_fired().values(), default=None)
+    events = app.store.events(since=last_fire) if last_fire is not None else []
+    fire = snoozable(events, config.reminders, app.store.last_session_times(), now, app.zone,
+                     config.general.day_starts_at)
+    if isinstance(fire, NothingToSnooze):
+        click.echo(f"Nothing to snooze: {fire.reason}.")
+        return
+    reminder = next(r for r in config.reminders if r.id == fire.reminder)
+    until = now + (length or config.notify.snooze)
+    app.store.add_event(snooze_event(str(uuid.uuid4()), now, reminder.id, reminder.habit, until))
+    click.echo(f"Snoozed: {config.habit(reminder.habit).name} ({reminder.id}) comes back at {local(until, app.zone)}.")
+    if (trouble := poke_daemon()) is not None:
+        click.echo(trouble)
+
+
+def poke_daemon() -> str | None:
+    """SIGUSR1 to the running daemon, which reads the snoozes again; what to tell the person when none
+    can hear it. A daemon gone meanwhile, or another user's, is no error: the snooze is recorded."""
+    from handhabit.instance import lock_path, running_pid
+
+    pid = running_pid(lock_path())
+    if pid is None:
+        return f"handhabit is not running, so nothing will come back: {START_IT}."
+    if not pid:
+        return ("handhabit is running, but its lock file holds no pid, so it could not be told: restart it "
+                "(`systemctl --user restart handhabit`) to have the reminder come back.")
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGUSR1)
+    return None
+
+
 @click.command(short_help="Is the daemon running, is it paused, what comes next.")
 @click.pass_obj
 def status(app: App) -> None:
     """Whether the daemon runs (and its pid), whether reminders are paused, and the next reminders."""
     from handhabit.instance import lock_path, running_pid
     from handhabit.pauses import PAUSED, RESUMED, paused_until
+    from handhabit.snoozes import LOOKBACK, pending
 
     pid = running_pid(lock_path())  # before the config: a broken config must not hide whether it runs
     if pid is None:
-        click.echo("handhabit is not running: start it with `handhabit service install` (or `handhabit run`).")
+        click.echo(f"handhabit is not running: {START_IT}.")
     else:
         click.echo(f"handhabit is running (pid {pid or 'unknown'}).")
     config, tz, now = app.config, app.zone, utc_now()
@@ -132,11 +193,14 @@ def status(app: App) -> None:
     until = paused_until(app.reader.latest_of(PAUSED, RESUMED), now)
     click.echo(f"Paused until {local(until, tz)}." if until else "Not paused.")
     sessions, fired = app.reader.last_session_times(), app.reader.last_fired()
-    upcoming_times = sorted(
-        (when, reminder.id) for reminder in config.reminders
-        if (when := next_fire(reminder, tz, now, sessions.get(reminder.habit), fired.get(reminder.id)))
-    )
+    snoozed = pending(app.reader.events(since=now - LOOKBACK), now)
+    known = {reminder.id for reminder in config.reminders}
+    upcoming_times = sorted([
+        *((when, reminder.id, "") for reminder in config.reminders
+          if (when := next_fire(reminder, tz, now, sessions.get(reminder.habit), fired.get(reminder.id)))),
+        *((when, reminder_id, " (snoozed)") for reminder_id, when in snoozed.items() if reminder_id in known),
+    ])
     click.echo("Next reminders:" if upcoming_times else "No reminders to come.")
-    for when, reminder_id in upcoming_times:
+    for when, reminder_id, why in upcoming_times:
         held = " (held: paused)" if until and when < until else ""
-        click.echo(f"  {local(when, tz)}  {reminder_id}{held}")
+        click.echo(f"  {local(when, tz)}  {reminder_id}{why}{held}")

@@ -86,8 +86,8 @@ def log_(app: App, days: int) -> None:
 
 
 def event_detail(event: Event, zone: ZoneInfo) -> str:
-    from handhabit.pauses import PAUSED
+    from handhabit.records import PAUSED, SNOOZED
 
-    if event.kind == PAUSED and event.detail:
+    if event.kind in (PAUSED, SNOOZED) and event.detail:
         return f"until {local(parse_utc(event.detail), zone)}"
     return event.detail or ""
