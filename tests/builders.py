@@ -249,6 +249,11 @@ def scheduler_running(daemon: Daemon) -> Iterator[None]:
         runner.join(timeout=5)
 
 
+def kinds(store: Store) -> list[tuple[str | None, str, str | None]]:
+    """(reminder, kind, detail) of each event, in the order recorded."""
+    return [(e.reminder, e.kind, e.detail) for e in store.events()]
+
+
 def stored(db: Path, table: str, order: str = "rowid") -> list[tuple[object, ...]]:
     """A table's records as stored, read with plain sqlite3 so a check does not trust the code it checks;
     only the records' fields, not the store's bookkeeping (its order of recording)."""

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from handhabit.store import Store
+
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -19,6 +21,14 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("HANDHABIT_DB", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     return tmp_path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A real SQLite store in the test's folder."""
+    store = Store(tmp_path / "hh.db")
+    yield store
+    store.close()
 
 
 @pytest.fixture

@@ -5,12 +5,9 @@ test_buttons (dunst) and test_away (fake logind, screen saver and idle monitor).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
-import pytest
 import time_machine
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -20,19 +17,8 @@ from handhabit.notify import Answer, Note
 from handhabit.records import Event
 from handhabit.snoozes import snooze_event
 from handhabit.store import Store
-from tests.builders import BEDTIME, BERLIN, BREAK, FakeNotifier, at_berlin, config_of
+from tests.builders import BEDTIME, BERLIN, BREAK, FakeNotifier, at_berlin, config_of, kinds
 from tests.desktop import wait_for
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(tmp_path / "hh.db")
-    yield store
-    store.close()
-
-
-def kinds(store: Store) -> list[tuple[str | None, str, str | None]]:
-    return [(e.reminder, e.kind, e.detail) for e in store.events()]
 
 
 def with_notify(config: Config, **changes: object) -> Config:

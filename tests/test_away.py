@@ -101,13 +101,6 @@ def test_idle_past_away_after_holds_a_break_and_user_active_releases_it(
     assert "Traceback" not in daemon.log
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(tmp_path / "hh.db")
-    yield store
-    store.close()
-
-
 def test_on_waking_a_reminder_within_grace_fires_once_and_one_past_it_is_missed(
     store: Store, buses: tuple[PrivateBus, PrivateBus]
 ) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,13 +47,6 @@ class FakeNotificationServer(FakeService):
 
     def press(self, server_id: int, action: str) -> None:
         self.emit(*NOTIFICATIONS, "ActionInvoked", "us", (server_id, action))
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(tmp_path / "hh.db")
-    yield store
-    store.close()
 
 
 def names(chain: list[Any]) -> list[str]:

@@ -8,7 +8,6 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from functools import partial
@@ -24,23 +23,12 @@ from handhabit.records import Event, Excuse, Session
 from handhabit.steady import Reading, SteadyScheduler, read_clocks
 from handhabit.store import Store
 from handhabit.tips import TIPS
-from tests.builders import BEDTIME, BERLIN, BREAK, HABIT, FakeNotifier, at_berlin, config_of, scheduler_running
+from tests.builders import BEDTIME, BERLIN, BREAK, HABIT, FakeNotifier, at_berlin, config_of, kinds, scheduler_running
 
 
 def session(at: datetime) -> Session:
     return Session(str(uuid.uuid4()), "hand-massage", at, "Europe/Berlin",
                    (at.astimezone(BERLIN) - timedelta(hours=4)).date(), None, "cli", None, at)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(tmp_path / "hh.db")
-    yield store
-    store.close()
-
-
-def kinds(store: Store) -> list[tuple[str | None, str, str | None]]:
-    return [(e.reminder, e.kind, e.detail) for e in store.events()]
 
 
 def test_fire_notifies_with_habit_message_and_progress(store: Store) -> None:

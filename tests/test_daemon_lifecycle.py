@@ -159,13 +159,6 @@ def job_ids(daemon: Daemon) -> list[str]:
     return sorted(job.id for job in daemon.scheduler.get_jobs())
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(tmp_path / "hh.db")
-    yield store
-    store.close()
-
-
 def test_a_changed_config_file_is_reloaded_by_the_heartbeat(tmp_path: Path, store: Store) -> None:
     path = write_config(tmp_path, backend="log", message="Tick one.")
     path.write_text(path.read_text() + '[[reminders]]\nid = "bedtime"\nhabit = "hand-massage"\nat = ["22:30"]\n')

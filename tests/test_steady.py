@@ -9,10 +9,8 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from functools import partial
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -75,13 +73,6 @@ def test_time_machine_moves_the_wall_clock_only() -> None:
     assert 0 <= after.steady - before.steady < 1
     assert time.clock_gettime(time.CLOCK_BOOTTIME) >= after.steady and time.monotonic() >= monotonic
     assert clock_step(before, after) is not None
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(tmp_path / "hh.db")
-    yield store
-    store.close()
 
 
 def quick(store: Store) -> Daemon:
