@@ -1,8 +1,9 @@
 """The `handhabit` command: parses what a person typed, calls the core and the store, prints.
 
-One module per group of commands (`recording`, `reports`, `reminders`, `user_service`, `files`), around
-what they share (`app`). User mistakes end in one line on stderr starting with "handhabit: " and exit
-status 2; runtime failures (database, file system) in one such line and exit status 1. No tracebacks.
+One module per group of commands (`recording`, `reports`, `reminders`, `user_service`, `files`,
+`completion`), around what they share (`app`). User mistakes end in one line on stderr starting with
+"handhabit: " and exit status 2; runtime failures (database, file system) in one such line and exit status 1.
+No tracebacks.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import NoReturn
 import click
 
 from handhabit import __version__
-from handhabit.cli import files, recording, reminders, reports, user_service
+from handhabit.cli import completion, files, recording, reminders, reports, user_service
 from handhabit.cli.app import FAILURE, USAGE, App, one_line
 from handhabit.paths import default_config_path, default_db_path
 from handhabit.store.errors import InvalidRecord, StoreError
@@ -42,7 +43,7 @@ def cli(ctx: click.Context, config_path: Path | None, db_path: Path | None, verb
 
 for command in (recording.done, recording.undo, recording.skip, recording.guide, reports.streak, reports.log_,
                 reminders.run, reminders.pause, reminders.resume, reminders.snooze, reminders.status,
-                user_service.service, files.check, files.init, files.export, files.import_):
+                user_service.service, files.check, files.init, files.export, files.import_, completion.completion):
     cli.add_command(command)
 
 

@@ -11,6 +11,7 @@ import click
 
 from handhabit import habits
 from handhabit.cli.app import App, Failure, RuntimeFailure, local
+from handhabit.cli.completion import habit_ids, routine_ids
 from handhabit.clock import utc_now
 from handhabit.config import Config, Habit, Routine
 from handhabit.records import Excuse, Session
@@ -68,7 +69,7 @@ class Minutes(click.ParamType):  # type: ignore[type-arg]
 
 
 @click.command(short_help="Record a session.")
-@click.argument("habit", required=False)
+@click.argument("habit", required=False, shell_complete=habit_ids)
 @click.option("--minutes", type=Minutes(),
               help="How long it took (default: the length of the habit's routine).")
 @click.option("--at", "at_text", metavar="TIME", help="When it was done, e.g. 2025-03-11T21:00.")
@@ -161,7 +162,7 @@ def span_words(first: date, last: date) -> str:
 
 
 @click.command(short_help="Excuse days (sick, travelling, resting).")
-@click.argument("habit", required=False)
+@click.argument("habit", required=False, shell_complete=habit_ids)
 @click.option("--date", "date_text", metavar="DATE", help="The day to excuse (default: today).")
 @click.option("--from", "from_text", metavar="DATE", help="The first day of a range to excuse (with --to).")
 @click.option("--to", "to_text", metavar="DATE", help="The last day of the range, included.")
@@ -204,7 +205,7 @@ def guided_habit(config: Config, routine_id: str) -> Habit:
 
 
 @click.command(short_help="Walk through a routine, step by step.")
-@click.argument("routine_id", metavar="[ROUTINE]", required=False)
+@click.argument("routine_id", metavar="[ROUTINE]", required=False, shell_complete=routine_ids)
 @click.option("--no-record", is_flag=True, help="Try it out: record no session.")
 @click.option("--list", "listing", is_flag=True, help="List the routines and their steps.")
 @click.pass_obj

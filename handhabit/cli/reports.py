@@ -10,6 +10,7 @@ import click
 
 from handhabit import habits
 from handhabit.cli.app import App, Failure, counted, local
+from handhabit.cli.completion import habit_ids
 from handhabit.cli.recording import span_words
 from handhabit.clock import utc_now
 from handhabit.records import Event, parse_utc
@@ -18,7 +19,7 @@ from handhabit.timeinput import parse_date
 
 
 @click.command()
-@click.argument("habit", required=False)
+@click.argument("habit", required=False, shell_complete=habit_ids)
 @click.option("--week", "week_text", metavar="DATE", help="Show the week holding DATE (default: this week).")
 @click.option("--weeks", type=click.IntRange(1, 520), metavar="N",
               help="Draw a heatmap of the last N weeks (up to the week shown) instead of the table.")
