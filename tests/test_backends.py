@@ -53,11 +53,11 @@ def names(chain: list[Any]) -> list[str]:
     return [notifier.name for notifier in chain]
 
 
+@pytest.mark.skipif(shutil.which("notify-send") is None, reason="notify-send is not installed (.ci/run installs "
+                                                                  "libnotify-bin)")
 def test_a_bus_without_a_notification_server_leaves_it_to_plyer(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if shutil.which("notify-send") is None:
-        pytest.skip("notify-send is not installed (.ci/run installs libnotify-bin)")
     with private_bus() as address, caplog.at_level(logging.INFO):
         monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
         buses = Buses({"DBUS_SESSION_BUS_ADDRESS": address})

@@ -183,8 +183,6 @@ class Bash:
 def bash(env: dict[str, str], tmp_path: Path) -> Iterator[Bash]:
     """`bash --norc --noprofile` in a detached tmux session, `handhabit` on its PATH as a wrapper around
     this Python, so the test needs no installed console script."""
-    if shutil.which("tmux") is None or shutil.which("bash") is None:
-        pytest.skip("needs tmux and bash (apt-get install tmux bash)")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     wrapper = bin_dir / "handhabit"
@@ -204,6 +202,8 @@ def bash(env: dict[str, str], tmp_path: Path) -> Iterator[Bash]:
         subprocess.run(["tmux", "-L", pane.socket, "kill-server"], capture_output=True, timeout=10)
 
 
+@pytest.mark.skipif(shutil.which("tmux") is None or shutil.which("bash") is None,
+                    reason="needs tmux and bash (apt-get install tmux bash; .ci/run does)")
 def test_tab_completes_in_a_real_bash(bash: Bash) -> None:
     bash.keys('eval "$(handhabit completion bash)" && echo loaded-$((6*7))', "Enter")
     bash.shows("loaded-42")
