@@ -291,17 +291,18 @@ def test_an_empty_file_is_a_new_database(tmp_path: Path) -> None:
 # --- a full disk, a read-only mount ------------------------------------------------------------------------
 
 
+# Mounting a tmpfs of its own needs root; CI runs as root, where a mount that fails is a failure.
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a tmpfs (CI runs as root)")
+
+
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 512 KiB tmpfs of its own; needs root (CI runs as root)."""
+    """A 512 KiB tmpfs of its own."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("needs root to mount a tmpfs")
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k,mode=0700", "tmpfs", str(mount)],
                              capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"needs root to mount a tmpfs ({mounted.stderr.strip()})")
+    assert mounted.returncode == 0, f"cannot mount a tmpfs as root: {mounted.stderr.strip()}"
     try:
         yield mount
     finally:
@@ -331,6 +332,7 @@ def sessions_logged(outcome: Outcome) -> int:
     return sum(" done " in line for line in outcome.stdout.splitlines())
 
 
+@needs_root
 def test_a_full_disk_refuses_a_session_in_one_line_and_keeps_every_record_readable(
     tmp_path: Path, small_disk: Path
 ) -> None:
@@ -366,6 +368,7 @@ def test_a_full_disk_refuses_a_session_in_one_line_and_keeps_every_record_readab
     assert integrity(db) == "ok"
 
 
+@needs_root
 def test_a_read_only_mount_refuses_changes_and_still_shows_everything(tmp_path: Path, small_disk: Path) -> None:
     db = small_disk / "hh.db"
     env = user(tmp_path, db)
