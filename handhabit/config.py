@@ -5,7 +5,6 @@ Validation is pure (`parse` takes the decoded TOML); only `load` touches the fil
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -151,8 +150,8 @@ class _Checker:
     def unknown(self, known: Sequence[str]) -> None:
         for name in self.data:
             if name not in known:
-                close = difflib.get_close_matches(name, known, n=1)
-                hint = f'did you mean "{close[0]}"?' if close else "known keys: " + ", ".join(known)
+                close = _closest(name, known)
+                hint = f'did you mean "{close}"?' if close else "known keys: " + ", ".join(known)
                 self.error(self.key(name), f"unknown key ({hint})")
 
     def raw(self, name: str, expected: type | tuple[type, ...], what: str, required: bool = False) -> Any:
@@ -302,8 +301,8 @@ def _parse_zone(text: str) -> str:
     try:
         ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as "Europe"
-        close = difflib.get_close_matches(text, sorted(available_timezones()), n=1)
-        hint = f'did you mean "{close[0]}"?' if close else 'use an IANA name like "Europe/Berlin"'
+        close = _closest(text, sorted(available_timezones()))
+        hint = f'did you mean "{close}"?' if close else 'use an IANA name like "Europe/Berlin"'
         raise ValueError(f'"{text}" is not a known time zone ({hint})') from None
     return text
 
@@ -479,10 +478,18 @@ def parse(data: Mapping[str, Any], source: str, builtin_routines: Sequence[Routi
     return Config(general, notify, habits, reminders, routines)
 
 
+def _closest(word: str, known: Sequence[str]) -> str | None:
+    """The "did you mean" of an error line; difflib loads only when there is a mistake to explain."""
+    import difflib
+
+    close = difflib.get_close_matches(word, known, n=1)
+    return close[0] if close else None
+
+
 def _must_name(c: _Checker, key_path: str, value: str, known: Sequence[str], what: str) -> None:
     if value not in known:
-        close = difflib.get_close_matches(value, known, n=1)
-        hint = f'did you mean "{close[0]}"?' if close else f"known: {', '.join(known) or 'none'}"
+        close = _closest(value, known)
+        hint = f'did you mean "{close}"?' if close else f"known: {', '.join(known) or 'none'}"
         c.error(key_path, f'no {what} "{value}" ({hint})')
 
 

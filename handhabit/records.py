@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import NamedTuple
 
 from handhabit.units import IDENTIFIER
 from handhabit.zones import known_zone
@@ -72,6 +73,18 @@ class Event:
 
 
 Record = Session | Excuse | Event
+
+
+class DayTotal(NamedTuple):
+    """A habit's live sessions on one logical date: all the habit maths needs of them. Ten years of
+    sessions are some thousands of these, which SQLite sums (`GROUP BY habit, logical_date`) faster than
+    Python can build the sessions; a tuple, not a dataclass, because a report reads one per day."""
+
+    habit: str
+    logical_date: date
+    sessions: int
+    minutes: float  # the sum of the minutes recorded
+    unrated: int  # sessions recorded without minutes: each counts as long as its habit's routine
 
 
 @dataclass(frozen=True)

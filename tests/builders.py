@@ -175,6 +175,15 @@ def handhabit(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[st
                           timeout=60)
 
 
+def imported(env: dict[str, str], *args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """A command run with Python's import log on: its result, and the top-level packages it loaded."""
+    result = handhabit({**env, "PYTHONPROFILEIMPORTTIME": "1"}, *args)
+    packages = {row.rsplit("|", 1)[-1].strip().split(".")[0] for row in result.stderr.splitlines()
+                if row.startswith("import time:")}
+    assert "click" in packages  # the import log is there to read
+    return result, packages
+
+
 class Running:
     """`handhabit run` as a child process, its log in a file the test reads as it grows."""
 

@@ -16,7 +16,8 @@ from sqlite_utils import Database
 
 from handhabit.interchange import to_row
 from handhabit.records import Event, Session
-from handhabit.store.schema import APPLICATION_ID, SCHEMA_VERSION, migrations
+from handhabit.store.migrations import migrations
+from handhabit.store.schema import APPLICATION_ID, SCHEMA_VERSION
 from tests.builders import ROOT, stored
 
 UTC = timezone.utc

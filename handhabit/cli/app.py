@@ -18,7 +18,7 @@ import click
 from handhabit import habits
 from handhabit.clock import zone
 from handhabit.config import Config, ConfigError, Habit, load
-from handhabit.records import Excuse, Session
+from handhabit.records import Excuse
 
 if TYPE_CHECKING:
     from handhabit.store import Store
@@ -104,17 +104,17 @@ class App:
         return self.config.habit(habit_id)
 
     def report(
-        self, habit: Habit, today: date, week_of: date, sessions: list[Session], excuses: list[Excuse]
+        self, habit: Habit, today: date, week_of: date, history: habits.History, excuses: list[Excuse]
     ) -> habits.HabitReport:
         return habits.report(
-            habit, sessions, excuses, today=today, week_of=week_of,
+            habit, history, excuses, today=today, week_of=week_of,
             week_starts_on=self.config.general.week_starts_on,
             routine_minutes=self.config.routine(habit.routine).minutes,
         )
 
-    def progress(self, habit: Habit, sessions: list[Session], excuses: list[Excuse], day: date) -> habits.Progress:
+    def progress(self, habit: Habit, history: habits.History, excuses: list[Excuse], day: date) -> habits.Progress:
         return habits.progress(
-            habit, sessions, excuses, today=day, week_starts_on=self.config.general.week_starts_on,
+            habit, history, excuses, today=day, week_starts_on=self.config.general.week_starts_on,
             routine_minutes=self.config.routine(habit.routine).minutes,
         )
 

@@ -104,17 +104,17 @@ def record(app: App, habit: Habit, now: datetime, at: datetime, *, minutes: floa
 def print_standing(app: App, habit: Habit, now: datetime, changed: date | None = None) -> None:
     """The line after every change: the changed day's progress when it is not today's, today's, the streak."""
     today = app.today(now)
-    sessions, excuses = app.store.sessions(habit.id), app.store.excuses()
+    history, excuses = app.store.day_totals(habit.id), app.store.excuses()
     parts = []
     if changed is not None:
-        then = app.progress(habit, sessions, excuses, changed)
+        then = app.progress(habit, history, excuses, changed)
         week_of = habits.week_start(changed, app.config.general.week_starts_on)
         if then.per == "day" and changed != today:
             parts.append(f"{then.amount} on {changed:%a %Y-%m-%d}")
         elif then.per == "week" and week_of != habits.week_start(today, app.config.general.week_starts_on):
             parts.append(f"{then.amount} in the week of {week_of:%a %Y-%m-%d}")
-    parts.append(app.progress(habit, sessions, excuses, today).text)
-    parts.append(app.report(habit, today, today, sessions, excuses).streak_text)
+    parts.append(app.progress(habit, history, excuses, today).text)
+    parts.append(app.report(habit, today, today, history, excuses).streak_text)
     click.echo(f"{habit.name}: {' · '.join(parts)}")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import signal
 import uuid
@@ -26,6 +25,8 @@ START_IT = "start it with `handhabit service install` (or `handhabit run`)"
 @click.pass_obj
 def run(app: App) -> None:
     """Run the reminder daemon in the foreground (what the user service starts)."""
+    import logging
+
     from handhabit import logs
     from handhabit.daemon import Daemon
     from handhabit.desktop.buses import Buses

@@ -39,7 +39,7 @@ def streak(app: App, habit: str | None, week_text: str | None, weeks: int | None
         raise Failure(str(exc)) from None
     general = app.config.general
     start = habits.week_start(week_of, general.week_starts_on)
-    history, excuses = {h.id: app.reader.sessions(h.id) for h in chosen}, app.reader.excuses()
+    history, excuses = {h.id: app.reader.day_totals(h.id) for h in chosen}, app.reader.excuses()
     reports = [app.report(h, today, week_of, history[h.id], excuses) for h in chosen]
     if as_json:
         click.echo(json.dumps(report.streak_json(today, start, reports), indent=2))

@@ -1,9 +1,11 @@
-"""The records in SQLite through sqlite-utils: the shared state of the CLI and the daemon.
+"""The records in SQLite: the shared state of the CLI and the daemon.
 
 One connection per thread (sqlite3 connections must not cross threads), WAL so the CLI can write while
 the daemon reads, and a generous busy timeout so neither fails on "database is locked". Every write takes
 the write lock first (BEGIN IMMEDIATE), checks the record (`records.flaws`) and is one transaction: all
 of it or none. A read-only store never writes a byte. Nothing is ever erased: undo marks a session.
+Reads and writes go through the stdlib connection; sqlite-utils only creates and migrates the schema
+(`migrations`), so a command pays for it once in a database's life rather than at every start.
 """
 
 from __future__ import annotations
@@ -19,14 +21,27 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlite_utils import Database
-
 from handhabit.interchange import R, Row, Rows, UnreadableRow, from_row, to_row
-from handhabit.records import Event, Excuse, Record, Session, flaws, utc_text
+from handhabit.records import (
+    FIRST_DAY,
+    LAST_DAY,
+    MAX_MINUTES,
+    DayTotal,
+    Event,
+    Excuse,
+    Record,
+    Session,
+    flaws,
+    utc_text,
+)
 from handhabit.store.errors import InvalidRecord, StoreError, translate
 from handhabit.store.opening import open_for_reading, open_for_writing
-from handhabit.store.schema import Verdict
 
+# The newest live session of a habit (twice the habit): among the four days before its latest logical date.
+# A date SQLite cannot read gives '', and so every session of the habit: the bad one is named when read.
+_LATEST_SESSION = """SELECT * FROM sessions WHERE habit = ? AND deleted_utc IS NULL AND logical_date >= coalesce((
+    SELECT date(logical_date, '-4 days') FROM sessions WHERE habit = ? AND deleted_utc IS NULL
+    ORDER BY logical_date DESC LIMIT 1), '') ORDER BY at_utc DESC LIMIT 1"""
 P = ParamSpec("P")
 T = TypeVar("T")
 TABLE_OF: dict[type[Record], str] = {Session: "sessions", Excuse: "excuses", Event: "events"}
@@ -70,31 +85,30 @@ class Store:
         self._local = threading.local()
 
     @property
-    def db(self) -> Database:
-        db: Database | None = getattr(self._local, "db", None)
-        if db is None:
-            if self.writable:
-                db, verdict = open_for_writing(self.path), Verdict.CURRENT
-            else:
-                db, verdict = open_for_reading(self.path)
+    def conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = open_for_writing(self.path) if self.writable else open_for_reading(self.path)
             # A schema-1 database read without writing has no `seq`: its insertion order stands in.
-            self._local.order = "seq" if verdict is Verdict.CURRENT else "rowid"
-            self._local.db = db
-        return db
+            self._local.order = "seq" if conn.execute("PRAGMA user_version").fetchone()[0] >= 2 else "rowid"
+            self._local.conn = conn
+        return conn
 
     @property
     def _order(self) -> str:
-        self.db  # noqa: B018 (opening decides the order column)
+        self.conn  # noqa: B018 (opening decides the order column)
         return str(self._local.order)
 
     def close(self) -> None:
-        db: Database | None = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> Iterator[Row]:
-        return self.db.query(sql, list(params))
+        cursor = self.conn.execute(sql, list(params))
+        names = [column[0] for column in cursor.description]
+        return (dict(zip(names, row, strict=True)) for row in cursor)
 
     def _records(self, kind: type[R], rows: Iterable[Row]) -> list[R]:
         records = []
@@ -116,18 +130,18 @@ class Store:
                 f"then {fix})")
 
     @contextmanager
-    def _writing(self) -> Iterator[Database]:
+    def _writing(self) -> Iterator[sqlite3.Connection]:
         """The write lock first, then the reads the write depends on: no "locked" half way through."""
         if not self.writable:
             raise StoreError(f"{self.path} was opened read-only")  # a bug in a command, never a person's doing
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            yield db
+            yield conn
         except BaseException:
-            db.conn.rollback()
+            conn.rollback()
             raise
-        db.execute("COMMIT")
+        conn.execute("COMMIT")
 
     def _check(self, record: Record) -> None:
         wrong = flaws(record, _now())
@@ -136,16 +150,11 @@ class Store:
             raise InvalidRecord(f"not recorded: the {kind}'s {wrong[0]}")
 
     def _add(self, record: Record, counted: bool = True) -> None:
-        """`counted`: numbered in the order of recording here (`seq`), which undo, pause and resume go by."""
         self._check(record)
         table = TABLE_OF[type(record)]
         row = to_row(record)
-        names, marks = ", ".join(row), ", ".join("?" for _ in row)
-        if counted:
-            names += ", seq"
-            marks += f", (SELECT coalesce(max(seq), 0) + 1 FROM {table})"
-        with self._writing() as db:
-            db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(row.values()))
+        with self._writing() as conn:
+            conn.execute(_insert(table, row, counted), list(row.values()))
 
     # sessions
     @_guarded
@@ -155,35 +164,62 @@ class Store:
     @_guarded
     def sessions(self, habit: str | None = None, since: date | None = None) -> list[Session]:
         """Live sessions in time order; `since` (a logical date) keeps a fire-time check cheap on a long history."""
-        where, params = ["deleted_utc IS NULL"], []
-        if habit:
-            where.append("habit = ?")
-            params.append(habit)
-        if since:
-            where.append("logical_date >= ?")
-            params.append(since.isoformat())
-        rows = self._rows(f"SELECT * FROM sessions WHERE {' AND '.join(where)} ORDER BY at_utc", params)
-        return self._records(Session, rows)
+        where, params = _live(habit, since)
+        return self._records(Session, self._rows(f"SELECT * FROM sessions WHERE {where} ORDER BY at_utc", params))
+
+    @_guarded
+    def day_totals(self, habit: str, since: date | None = None) -> list[DayTotal]:
+        """A habit's live sessions summed per logical date by SQLite, from the covering index alone: what
+        streaks, scores and the week table need, without reading years of sessions as records. A row whose
+        date or minutes no command could read is named, as `sessions` names it."""
+        where, params = _live(habit, since)
+        flawed = self.conn.execute(
+            f"SELECT DISTINCT logical_date FROM sessions WHERE {where} AND NOT (minutes > 0 AND minutes <= ?)",
+            [*params, MAX_MINUTES],
+        ).fetchall()
+        for (text,) in flawed:
+            self._day_of(habit, text)
+        totals = []
+        for text, count, minutes, rated in self.conn.execute(
+            f"SELECT logical_date, count(*), total(minutes), count(minutes) FROM sessions WHERE {where}"
+            " GROUP BY logical_date", params,
+        ):
+            try:
+                day = date.fromisoformat(text)
+            except (TypeError, ValueError):
+                day = self._day_of(habit, text)
+            if not FIRST_DAY <= day <= LAST_DAY:
+                day = self._day_of(habit, text)
+            totals.append(DayTotal(habit, day, count, minutes, count - rated))
+        return totals
+
+    def _day_of(self, habit: str, text: str) -> date:
+        """The sessions behind a day total read as records: the first one no command can use is named."""
+        rows = self._rows("SELECT * FROM sessions WHERE deleted_utc IS NULL AND habit IS ? AND logical_date IS ?",
+                          [habit, text])
+        return self._records(Session, rows)[0].logical_date
 
     @_guarded
     def last_session_times(self) -> dict[str, datetime]:
-        """The latest session per habit: what break reminders count from. The whole row (SQLite's bare
-        columns come from the row holding the max) is read as a record, so a bad one is named, not a crash."""
-        rows = self._rows("SELECT *, max(at_utc) FROM sessions WHERE deleted_utc IS NULL GROUP BY habit")
+        """The latest live session per habit: what break reminders count from. Read as a record, so a bad
+        row is named, not a crash. A session's day is within two days of its instant (`records`), so the
+        latest one is among its habit's last four days: a few index lookups, not a scan of years."""
+        habits = [row[0] for row in self.conn.execute("SELECT DISTINCT habit FROM sessions")]
+        rows = [row for habit in habits for row in self._rows(_LATEST_SESSION, [habit, habit])]
         return {session.habit: session.at_utc for session in self._records(Session, rows)}
 
     @_guarded
     def undo_last(self, now: datetime) -> Session | None:
         """Marks the most recently recorded live session deleted; repeated calls walk back in the order of
         recording, whatever the wall clock did meanwhile. Imported sessions are history, not for undo."""
-        with self._writing() as db:
+        with self._writing() as conn:
             rows = list(self._rows(
                 "SELECT * FROM sessions WHERE deleted_utc IS NULL AND seq IS NOT NULL ORDER BY seq DESC LIMIT 1"
             ))
             if not rows:
                 return None
             self._records(Session, rows)  # a row no command can read is named, and left as it is (rolled back)
-            db.execute("UPDATE sessions SET deleted_utc = ? WHERE id = ?", [utc_text(now), rows[0]["id"]])
+            conn.execute("UPDATE sessions SET deleted_utc = ? WHERE id = ?", [utc_text(now), rows[0]["id"]])
         return self._records(Session, [{**rows[0], "deleted_utc": utc_text(now)}])[0]
 
     # excuses
@@ -210,8 +246,12 @@ class Store:
 
     @_guarded
     def last_fired(self) -> dict[str, datetime]:
-        """When each reminder last fired, so break reminders keep their rhythm across restarts."""
-        rows = self._rows("SELECT *, max(at_utc) FROM events WHERE kind = 'fired' GROUP BY reminder")
+        """When each reminder last fired, so break reminders keep their rhythm across restarts: one lookup
+        per reminder on the (reminder, kind, at_utc) index."""
+        reminders = [row[0] for row in self.conn.execute("SELECT DISTINCT reminder FROM events")]  # the index alone
+        rows = [row for reminder in reminders for row in self._rows(
+            "SELECT * FROM events WHERE reminder IS ? AND kind = 'fired' ORDER BY at_utc DESC LIMIT 1", [reminder]
+        )]
         return {event.reminder: event.at_utc for event in self._records(Event, rows) if event.reminder}
 
     @_guarded
@@ -227,7 +267,7 @@ class Store:
 
     @_guarded
     def fired_count(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM events WHERE kind = 'fired'").fetchone()[0])
+        return int(self.conn.execute("SELECT count(*) FROM events WHERE kind = 'fired'").fetchone()[0])
 
     # export and import
     @_guarded
@@ -246,13 +286,35 @@ class Store:
         for record in every:
             self._check(record)
         added: dict[str, int] = {}
-        with self._writing() as db:
+        with self._writing() as conn:
             for table, records in (("sessions", sessions), ("excuses", excuses), ("events", events)):
-                present = {row[0] for row in db.execute(f"SELECT id FROM {table}")}
+                present = {row[0] for row in conn.execute(f"SELECT id FROM {table}")}
                 rows = [to_row(record) for record in records if record.id not in present]
-                db.table(table).insert_all(rows, batch_size=1000)
+                if rows:
+                    conn.executemany(_insert(table, rows[0], counted=False), [list(row.values()) for row in rows])
                 added[table] = len(rows)
         return added
+
+
+def _insert(table: str, row: Row, counted: bool) -> str:
+    """`counted`: numbered in the order of recording here (`seq`), which undo, pause and resume go by."""
+    names, marks = ", ".join(row), ", ".join("?" for _ in row)
+    if counted:
+        names += ", seq"
+        marks += f", (SELECT coalesce(max(seq), 0) + 1 FROM {table})"
+    return f"INSERT INTO {table} ({names}) VALUES ({marks})"
+
+
+def _live(habit: str | None, since: date | None) -> tuple[str, list[str]]:
+    """The WHERE of the live sessions, of one habit and from a logical date on if asked."""
+    where, params = ["deleted_utc IS NULL"], []
+    if habit:
+        where.append("habit = ?")
+        params.append(habit)
+    if since:
+        where.append("logical_date >= ?")
+        params.append(since.isoformat())
+    return " AND ".join(where), params
 
 
 def _now() -> datetime:

@@ -9,8 +9,6 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from handhabit.paths import private_folder
 from handhabit.store.schema import Verdict, create_or_migrate, identify, judge, judge_header
 
@@ -79,24 +77,25 @@ def _read_connection(path: Path) -> tuple[sqlite3.Connection, Verdict]:
         return _probe(path, "immutable=1")
 
 
-def _empty() -> Database:
+def _empty() -> sqlite3.Connection:
     """No database yet: the same tables, empty, in memory, so a read shows "no records" and creates nothing."""
-    db = Database(_connect(":memory:"), execute_plugins=False)
-    create_or_migrate(db, Verdict.EMPTY)
-    return db
+    conn = _connect(":memory:")
+    create_or_migrate(conn, Verdict.EMPTY)
+    return conn
 
 
-def open_for_reading(path: Path) -> tuple[Database, Verdict]:
+def open_for_reading(path: Path) -> sqlite3.Connection:
+    """An older handhabit's database is read as it is: the first command that writes migrates it."""
     if not _holds_data(path):
-        return _empty(), Verdict.CURRENT
+        return _empty()
     conn, verdict = _read_connection(path)
     if verdict is Verdict.EMPTY:
         conn.close()
-        return _empty(), Verdict.CURRENT
-    return Database(conn, execute_plugins=False), verdict
+        return _empty()
+    return conn
 
 
-def open_for_writing(path: Path) -> Database:
+def open_for_writing(path: Path) -> sqlite3.Connection:
     """Refuses a file that is not handhabit's before it opens it for writing, then creates or migrates the
     schema under BEGIN IMMEDIATE (the write lock first, so first uses at once wait in turn instead of
     failing "database is locked"), and only then turns on WAL, which needs no transaction open."""
@@ -106,23 +105,23 @@ def open_for_writing(path: Path) -> Database:
         probe.close()
     with contextlib.suppress(FileExistsError):  # a new database is private from its first byte
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    db = Database(_connect(str(path)), execute_plugins=False)
+    conn = _connect(str(path))
     try:
-        db.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            create_or_migrate(db, judge(identify(db.conn), path))
-            db.execute("COMMIT")
+            create_or_migrate(conn, judge(identify(conn), path))
+            conn.execute("COMMIT")
         except BaseException:
-            db.conn.rollback()
+            conn.rollback()
             raise
-        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            db.execute("PRAGMA journal_mode = wal")
-        db.execute("PRAGMA foreign_keys = ON")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = wal")
+        conn.execute("PRAGMA foreign_keys = ON")
         _narrow(path)
     except BaseException:
-        db.close()
+        conn.close()
         raise
-    return db
+    return conn
 
 
 def _narrow(path: Path) -> None:

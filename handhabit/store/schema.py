@@ -12,50 +12,11 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
-
 from handhabit.store.errors import NotHandhabit, not_sqlite
 
 APPLICATION_ID = 0x68686162  # "hhab"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TABLES = frozenset({"sessions", "excuses", "events"})
-migrations = Migrations("handhabit")
-
-
-@migrations()
-def m001_records(db: Database) -> None:
-    db["sessions"].create(  # type: ignore[union-attr]
-        {"id": str, "habit": str, "at_utc": str, "tz": str, "logical_date": str, "minutes": float,
-         "source": str, "note": str, "recorded_utc": str, "deleted_utc": str},
-        pk="id", not_null={"habit", "at_utc", "tz", "logical_date", "source", "recorded_utc"},
-    )
-    db["sessions"].create_index(["habit", "logical_date"])  # type: ignore[union-attr]
-    db["sessions"].create_index(["recorded_utc"])  # type: ignore[union-attr]
-    db["excuses"].create(  # type: ignore[union-attr]
-        {"id": str, "habit": str, "from_date": str, "to_date": str, "reason": str},
-        pk="id", not_null={"habit", "from_date", "to_date"},
-    )
-    db["events"].create(  # type: ignore[union-attr]
-        {"id": str, "at_utc": str, "reminder": str, "habit": str, "kind": str, "detail": str},
-        pk="id", not_null={"at_utc", "kind"},
-    )
-    db["events"].create_index(["at_utc"])  # type: ignore[union-attr]
-    db["events"].create_index(["reminder", "kind", "at_utc"])  # type: ignore[union-attr]
-
-
-@migrations()
-def m002_order_of_recording(db: Database) -> None:
-    """`seq` counts what was recorded here, so "the newest" (for undo, pause and resume) does not depend on
-    a wall clock that NTP or a person may set back. Imported rows have none: a backup's old pause or
-    session never becomes the newest. Rows so far keep the order they were inserted in."""
-    for table in ("sessions", "events"):
-        db[table].add_column("seq", int)  # type: ignore[union-attr]
-        db.execute(f"UPDATE {table} SET seq = rowid")
-    db["sessions"].create_index(["seq"])  # type: ignore[union-attr]
-    db["events"].create_index(["kind", "seq"])  # type: ignore[union-attr]
-
-
 @dataclass(frozen=True)
 class Identity:
     """What a file says about itself, read without writing anything."""
@@ -108,10 +69,13 @@ def judge_header(header: bytes, path: Path) -> None:
         judge(Identity(application_id, user_version, frozenset()), path)
 
 
-def create_or_migrate(db: Database, verdict: Verdict) -> None:
-    """Inside the caller's write transaction, so any number of first uses at once create one schema."""
+def create_or_migrate(conn: sqlite3.Connection, verdict: Verdict) -> None:
+    """Inside the caller's write transaction, so any number of first uses at once create one schema. The
+    migrations (and sqlite-utils, a third of the CLI's start-up) are loaded only when there is work for them."""
     if verdict is Verdict.CURRENT:
         return
-    migrations.apply(db)
-    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    from handhabit.store.migrations import apply
+
+    apply(conn)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
