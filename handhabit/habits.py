@@ -172,6 +172,7 @@ def _bucket(habit: Habit, history: History, routine_minutes: float) -> Buckets:
             return buckets  # one total a day, as SQL sums them: nothing left to add up
     minutes: dict[int, list[float]] = {}
     counts: dict[int, int] = {}
+    parts: tuple[float, ...]
     for entry in mine:
         if isinstance(entry, DayTotal):
             n, parts = entry.sessions, (entry.minutes, entry.unrated * routine_minutes)
