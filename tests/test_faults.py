@@ -23,11 +23,14 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from handhabit.records import Event
+from handhabit.store import Store
 from handhabit.store.schema import APPLICATION_ID, SCHEMA_VERSION
 from tests.builders import Running, daemon_env, due_soon, write_config
 from tests.desktop import wait_for
@@ -176,6 +179,25 @@ def test_writers_at_once_next_to_a_running_daemon_lose_nothing(tmp_path: Path) -
     rows = read(db, "SELECT reminder, kind FROM events WHERE reminder IS NOT NULL AND detail != 'an earlier run'")
     assert Counter(rows) == logged
     assert "ERROR" not in daemon.log, daemon.log  # no "locked", no write that failed
+    assert integrity(db) == "ok"
+
+
+def test_a_database_the_daemon_created_loses_nothing_to_its_threads_and_a_command_beside_it(tmp_path: Path) -> None:
+    """The daemon makes the database on its first start, then records from more than one thread. Reading
+    the file's header in a second thread would close a descriptor of the file, which drops every lock
+    SQLite holds on it in the process: a command's exit then took the write-ahead log away from under the
+    daemon, and what it recorded next went into a deleted file."""
+    db = tmp_path / "data" / "hh.db"
+    store = Store(db)
+    fired = [Event(f"e{n}", datetime.now(timezone.utc), "bedtime", "hand-massage", "fired", None) for n in range(3)]
+    store.add_event(fired[0])
+    second = threading.Thread(target=store.add_event, args=(fired[1],))
+    second.start()
+    second.join()
+    assert hh(user(tmp_path, db), "pause", "1h").returncode == 0  # a command opens and closes the database
+    store.add_event(fired[2])
+    store.close()
+    assert read(db, "SELECT id FROM events WHERE kind = 'fired' ORDER BY id") == [("e0",), ("e1",), ("e2",)]
     assert integrity(db) == "ok"
 
 

@@ -105,6 +105,8 @@ def open_for_writing(path: Path) -> sqlite3.Connection:
         probe.close()
     with contextlib.suppress(FileExistsError):  # a new database is private from its first byte
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    with _reading_headers:  # made here, or judged by SQLite below: no thread of this process reads it again
+        _headers_read.add(path.resolve())
     conn = _connect(str(path))
     try:
         conn.execute("BEGIN IMMEDIATE")
