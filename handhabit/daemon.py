@@ -28,7 +28,6 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.date import DateTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
 from handhabit import habits, holding, readiness, snoozes
 from handhabit.clock import utc_now
@@ -48,9 +47,6 @@ if TYPE_CHECKING:
     from handhabit.desktop.buses import Buses
 
 log = logging.getLogger(__name__)
-# Feeds systemd's watchdog (WatchdogSec=3min) and notices new sessions and a changed config file.
-HEARTBEAT = timedelta(seconds=60)
-HEARTBEAT_JOB = "heartbeat"
 JOB_PREFIX = "reminder:"
 SNOOZE_PREFIX = "snooze:"
 BACK_PREFIX = "back:"
@@ -114,8 +110,9 @@ class Daemon:
     ) -> None:
         """`notifier` may be a backend or the backends in the order they stand in for each other;
         `scheduler_class` lets tests drive the same jobs without blocking their thread, or with a short
-        wait; `config_path` is where a reload reads from (None: never reload); `buses` is the desktop
-        (None: no buttons' answers, presence or suspend signals)."""
+        wait (it is given the heartbeat, which only SteadyScheduler runs: with APScheduler's own
+        schedulers a test calls `heartbeat` itself); `config_path` is where a reload reads from (None:
+        never reload); `buses` is the desktop (None: no buttons' answers, presence or suspend signals)."""
         self.config, self.store, self.zone = config, store, zone
         self.notifiers = (notifier,) if not isinstance(notifier, Sequence) else tuple(notifier)
         self.config_path, self.buses = config_path, buses
@@ -126,6 +123,7 @@ class Daemon:
             timezone=UTC,
             executors={"default": ThreadPoolExecutor(max_workers=4)},
             job_defaults={"coalesce": True, "max_instances": 1},
+            heartbeat=self.heartbeat,
         )
         self._lock = threading.Lock()
         self._last_session: dict[str, datetime] = {}
@@ -140,10 +138,6 @@ class Daemon:
         self._schedule_reminders()
         self._listen(self.notifiers)
         self.check_snoozes()
-        self.scheduler.add_job(
-            self.heartbeat, IntervalTrigger(seconds=HEARTBEAT.total_seconds(), timezone=UTC), id=HEARTBEAT_JOB,
-            misfire_grace_time=None, replace_existing=True,
-        )
         self.scheduler.add_listener(self.on_missed, EVENT_JOB_MISSED)
 
     def _schedule_reminders(self) -> None:
@@ -167,7 +161,7 @@ class Daemon:
 
     def next_times(self) -> list[tuple[str, datetime]]:
         # Before the scheduler starts, jobs have no next_run_time attribute yet.
-        jobs = [j for j in self.scheduler.get_jobs() if j.id != HEARTBEAT_JOB and getattr(j, "next_run_time", None)]
+        jobs = [j for j in self.scheduler.get_jobs() if getattr(j, "next_run_time", None)]
         return sorted(((j.name, j.next_run_time) for j in jobs), key=lambda item: item[1])
 
     def status(self) -> str:
@@ -283,6 +277,11 @@ class Daemon:
 
     # jobs
     def heartbeat(self) -> None:
+        """Once a minute, on the scheduler's own thread (`steady`): restarts the break clock of a habit
+        with a new session, schedules a snooze whose signal was lost, reloads a changed config file and
+        feeds systemd's watchdog (WatchdogSec=3min), which thereby hears that the loop itself is alive.
+        What could hold it up (a database locked for its busy timeout, a reload that waits for the
+        desktop) delays the reminders due meanwhile by that long, never loses them."""
         self._refresh_sessions()
         self.check_snoozes()
         if self.config_path is not None and _stamp(self.config_path) != self._config_stamp:
@@ -458,12 +457,12 @@ class Daemon:
         general = self.config.general
         today = habits.logical_date(now, self.zone, general.day_starts_at)
         since = today - timedelta(days=7)
-        sessions = self._read(lambda: self.store.sessions(habit_id, since=since), None)
+        days = self._read(lambda: self.store.day_totals(habit_id, since=since), None)
         excuses = self._read(self.store.excuses, None)
-        if sessions is None or excuses is None:
+        if days is None or excuses is None:
             return None
         return habits.progress(
-            habit, sessions, excuses, today=today, week_starts_on=general.week_starts_on,
+            habit, days, excuses, today=today, week_starts_on=general.week_starts_on,
             routine_minutes=self.config.routine(habit.routine).minutes,
         )
 

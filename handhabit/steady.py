@@ -7,6 +7,12 @@ and no config check; after a jump ahead it would call every reminder in between 
 at least once per `cap` of monotonic time, whatever the wall clock does, and when the wall clock moved
 by more than the time that really passed, it plans every job again from the new now.
 
+That wake is also the daemon's heartbeat, run on the loop's own thread and timed by the steady clock.
+As an APScheduler job it would wake a pool thread besides the loop every idle minute (the first time
+starting that thread and opening a database connection for it), and keep wall-clock time, which a step
+back holds up. Here an idle daemon wakes one thread once a minute, a step can neither delay nor hasten
+the heartbeat, and after a suspend it runs at the loop's first wake.
+
 A suspend moves the wall clock ahead of the monotonic clock too, but that time really passed: reminders
 due while the machine slept are APScheduler's missed-or-within-grace case, not a step. Linux's
 CLOCK_BOOTTIME counts suspend, so a wall clock that kept pace with it did not step. Elsewhere the steady
@@ -29,13 +35,12 @@ from typing import Any
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 
 from handhabit.units import format_duration
 
 log = logging.getLogger(__name__)
-# A step is noticed within one wait and the heartbeat then runs at once: at most a heartbeat interval
-# plus one wait (2 min) between watchdog pings, inside systemd's WatchdogSec=3min.
+# How often the loop wakes, whatever the wall clock does, and runs the heartbeat: a step is noticed and
+# systemd's watchdog (WatchdogSec=3min) fed within a minute, which the docs promise for a changed config.
 CAP = 60.0
 # Far above NTP's slewing (at most 0.5 ms per second) and the moment between reading the two clocks.
 THRESHOLD = timedelta(seconds=3)
@@ -79,29 +84,24 @@ def slept(before: Reading, after: Reading, threshold: timedelta = SLEPT) -> time
     return gap if gap >= threshold else None
 
 
-def next_run_after_step(trigger: Any, now: datetime) -> datetime | None:
-    """An interval job runs at once and keeps its interval from there: its trigger counts from a start
-    date, which a step back can leave hours ahead. Any other trigger answers afresh from now."""
-    if isinstance(trigger, IntervalTrigger):
-        return now
-    answer: datetime | None = trigger.get_next_fire_time(None, now)
-    return answer
-
-
 class SteadyScheduler(BlockingScheduler):  # type: ignore[misc]
-    def __init__(self, *, cap: float = CAP, clocks: Callable[[], Reading] = read_clocks, **options: Any) -> None:
-        """`cap` (seconds) and `clocks` let a test wake the loop often and play a suspend."""
+    def __init__(self, *, cap: float = CAP, clocks: Callable[[], Reading] = read_clocks,
+                 heartbeat: Callable[[], None] | None = None, **options: Any) -> None:
+        """`heartbeat` runs on the loop's thread once per `cap` (seconds) of steady time, the first time a
+        `cap` after the start; `cap` and `clocks` let a test wake the loop often and play a suspend."""
         super().__init__(**options)
-        self.cap, self.clocks = cap, clocks
+        self.cap, self.clocks, self.heartbeat = cap, clocks, heartbeat
 
     def _main_loop(self) -> None:
-        """BlockingScheduler's loop, with every wait capped and a step of the wall clock checked for
-        before the due jobs are run, so a jump ahead does not count as missed reminders."""
-        wait: float | None = self.cap
+        """BlockingScheduler's loop, with every wait ending by the next heartbeat and a step of the wall
+        clock checked for before the due jobs are run, so a jump ahead does not count as missed reminders.
+        The heartbeat runs before the due jobs, so they see a config or a session it has just read."""
+        wait: float | None = None
         last = self.clocks()
+        beat = last.steady + self.cap
         while self.state != STATE_STOPPED:
-            self._event.wait(self.cap if wait is None else min(wait, self.cap))
-            self._event.clear()
+            until_beat = beat - last.steady
+            self._event.wait(until_beat if wait is None else min(wait, until_beat))
             reading = self.clocks()
             step = clock_step(last, reading)
             pause = slept(last, reading) if step is None else None
@@ -111,7 +111,20 @@ class SteadyScheduler(BlockingScheduler):  # type: ignore[misc]
             elif pause is not None:
                 log.info("the machine slept for about %s: catching up on the reminders",
                          format_duration(timedelta(seconds=round(pause.total_seconds()))))
+            if reading.steady >= beat:
+                beat = reading.steady + self.cap
+                self._beat()
+            # After the heartbeat: the jobs it added or moved woke the loop, and are seen just below.
+            self._event.clear()
             wait = self._process_jobs()
+
+    def _beat(self) -> None:
+        if self.heartbeat is None:
+            return
+        try:
+            self.heartbeat()
+        except Exception:  # the loop must outlive it: the reminders and the next heartbeat depend on it
+            log.exception("the heartbeat failed")
 
     def _replan(self, step: timedelta) -> None:
         direction = "back" if step < timedelta(0) else "ahead"
@@ -120,4 +133,4 @@ class SteadyScheduler(BlockingScheduler):  # type: ignore[misc]
         now = datetime.now(self.timezone)
         for job in self.get_jobs():
             with contextlib.suppress(JobLookupError):  # a reload running at this moment may have removed it
-                self.modify_job(job.id, next_run_time=next_run_after_step(job.trigger, now))
+                self.modify_job(job.id, next_run_time=job.trigger.get_next_fire_time(None, now))

@@ -17,7 +17,7 @@ import pytest
 import time_machine
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from handhabit.daemon import HEARTBEAT, HEARTBEAT_JOB, Daemon, compose, job_id
+from handhabit.daemon import Daemon, compose
 from handhabit.pauses import pause_event, resume_event
 from handhabit.records import Event, Excuse, Session
 from handhabit.steady import Reading, SteadyScheduler, read_clocks
@@ -209,14 +209,6 @@ def test_after_suspend_a_reminder_fires_once_within_grace_else_is_missed(
             time.sleep(0.3)
             assert len(store.events()) == 1, "a reminder fires once after a gap, never once per missed run"
     assert len(notifier.notes) == (1 if expected[1] == "fired" else 0)
-
-
-def test_heartbeat_bounds_the_scheduler_sleep(store: Store) -> None:
-    daemon = Daemon(config_of(BEDTIME, BREAK), store, FakeNotifier(), BERLIN)
-    daemon.schedule_jobs()
-    trigger = daemon.scheduler.get_job(HEARTBEAT_JOB).trigger
-    assert trigger.interval <= timedelta(seconds=60) == HEARTBEAT
-    assert {job.id for job in daemon.scheduler.get_jobs()} == {HEARTBEAT_JOB, job_id(BEDTIME), job_id(BREAK)}
 
 
 def test_restart_keeps_the_break_rhythm_from_the_last_fire(store: Store) -> None:

@@ -164,13 +164,13 @@ def test_a_changed_config_file_is_reloaded_by_the_heartbeat(tmp_path: Path, stor
     path.write_text(path.read_text() + '[[reminders]]\nid = "bedtime"\nhabit = "hand-massage"\nat = ["22:30"]\n')
     daemon = in_process(store, path)
     daemon.schedule_jobs()
-    assert job_ids(daemon) == ["heartbeat", "reminder:bedtime", "reminder:work-break"]
+    assert job_ids(daemon) == ["reminder:bedtime", "reminder:work-break"]
     daemon.heartbeat()  # nothing changed: nothing reloaded
     assert store.events() == []
     path.write_text(path.read_text().split("[[reminders]]")[0] + '[[reminders]]\nid = "tock"\nhabit = "hand-massage"\n'
                     'at = ["12:00"]\nmessage = "Tick two."\n')
     daemon.heartbeat()
-    assert job_ids(daemon) == ["heartbeat", "reminder:tock"]
+    assert job_ids(daemon) == ["reminder:tock"]
     assert daemon.config.reminders[0].message == "Tick two."
     path.write_text("[[habits]]\nid = 3\n")
     daemon.heartbeat()
@@ -193,7 +193,7 @@ def test_the_heartbeat_keeps_the_config_when_its_file_is_deleted(
         daemon.heartbeat()  # said once, not every minute
     assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
         ("WARNING", f"reload (the config file changed): {GONE_WARNING.format(path)}")]
-    assert job_ids(daemon) == ["heartbeat", "reminder:work-break"]
+    assert job_ids(daemon) == ["reminder:work-break"]
     assert daemon.config.reminders[0].message == "Tick one."
     write_config(tmp_path, backend="log", message="Tick two.")  # restored: read again
     daemon.heartbeat()
@@ -205,7 +205,7 @@ def test_a_daemon_started_without_a_file_takes_one_that_appears(tmp_path: Path, 
     path = tmp_path / "config.toml"
     daemon = in_process(store, path)
     daemon.schedule_jobs()
-    assert job_ids(daemon) == ["heartbeat", "reminder:bedtime", "reminder:work-break"]  # the built-in default
+    assert job_ids(daemon) == ["reminder:bedtime", "reminder:work-break"]  # the built-in default
     daemon.reload("SIGHUP")  # still no file: still the default, which is no loss
     assert daemon.config.source is None
     write_config(tmp_path, backend="log", message="Tick one.")

@@ -8,6 +8,7 @@ import itertools
 import logging
 import os
 import socket
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from functools import partial
@@ -93,7 +94,8 @@ def test_a_step_back_feeds_the_watchdog_at_once_and_plans_the_reminders_from_the
         assert daemon.next_times() == [("work-break", at_berlin(2025, 3, 10, 12, 0)),
                                        ("morning", at_berlin(2025, 3, 11, 10, 45))]
         traveller.move_to(at_berlin(2025, 3, 10, 10, 10))
-        # The heartbeat was due at 11:01, now 51 minutes ahead; systemd kills a daemon silent for 3.
+        # A heartbeat planned by the wall clock would now be 51 minutes ahead; systemd kills a daemon
+        # silent for 3.
         receive(sock, "WATCHDOG=1", 3)
         planned = daemon.next_times()
     assert planned == [("work-break", at_berlin(2025, 3, 10, 10, 30)), ("morning", at_berlin(2025, 3, 10, 10, 45))]
@@ -113,19 +115,31 @@ def test_a_jump_ahead_plans_from_the_new_now_instead_of_calling_reminders_missed
     assert (STEP_WARNING[0], STEP_WARNING[1], STEP_WARNING[2].format("ahead 2h")) in caplog.record_tuples
 
 
-def test_the_loop_looks_at_the_clock_at_least_once_per_cap(store: Store) -> None:
-    """With the next reminder a day away, a step is still noticed within the cap."""
-    wakes: list[float] = []
+def test_the_idle_loop_wakes_once_per_cap_and_beats_on_its_own_thread(store: Store) -> None:
+    """With the next reminder a day away, a step is still noticed within the cap; and that wake, on one
+    thread, is the heartbeat's: an idle daemon wakes no other thread and no more often."""
+    wakes: list[tuple[float, int]] = []
+    beats: list[int] = []
 
     def clocks() -> Reading:
-        wakes.append(time.monotonic())
+        wakes.append((time.monotonic(), threading.get_ident()))
         return read_clocks()
 
     daemon = Daemon(config_of(MORNING), store, FakeNotifier(), BERLIN, partial(SteadyScheduler, cap=0.1,
                                                                                 clocks=clocks))
+    heartbeat = daemon.scheduler.heartbeat
+
+    def counted() -> None:
+        beats.append(threading.get_ident())
+        heartbeat()
+
+    daemon.scheduler.heartbeat = counted
     with time_machine.travel(at_berlin(2025, 3, 10, 11, 0), tick=True), scheduler_running(daemon):
         time.sleep(1)
-    gaps = [later - earlier for earlier, later in itertools.pairwise(wakes)]
+    gaps = [later - earlier for (earlier, _), (later, _) in itertools.pairwise(wakes)]
     assert len(gaps) >= 5 and max(gaps) < 0.1 + 0.2, gaps
+    loop = {thread for _, thread in wakes}
+    assert len(loop) == 1 and set(beats) == loop
+    assert len(wakes) - len(beats) <= 3  # the first reading, the start's wakeup and the shutdown's
     running = Daemon(config_of(MORNING), store, FakeNotifier(), BERLIN).scheduler
     assert isinstance(running, SteadyScheduler) and running.cap == CAP <= 60

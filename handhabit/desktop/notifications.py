@@ -10,7 +10,6 @@ notification with a "done" action must never record a session.
 from __future__ import annotations
 
 import contextlib
-import html
 import logging
 import threading
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from jeepney import Message
 
 from handhabit.clock import utc_now
 from handhabit.desktop.bus import Bus, BusError, Service
-from handhabit.notify import ACTIONS, APP_NAME, Answer, Note, NotifyError
+from handhabit.notify import ACTIONS, APP_NAME, Answer, Note, NotifyError, escape_markup
 from handhabit.units import spoken
 
 log = logging.getLogger(__name__)
@@ -82,7 +81,7 @@ class DBusNotifier:
     def send(self, note: Note) -> None:
         body = note.body(buttons=self.buttons)
         if "body-markup" in self.capabilities:
-            body = html.escape(body, quote=False)
+            body = escape_markup(body)
         with self._lock:
             replaces = self._shown.get(note.habit, 0)
         message = SERVER.method("Notify", "susssasa{sv}i", (
