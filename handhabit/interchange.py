@@ -23,7 +23,9 @@ from handhabit.records import Event, Excuse, Flaw, Record, Session, flaws, parse
 from handhabit.zones import known_zone
 
 FORMAT = "handhabit-export"
-VERSION = 1
+# 2: excuses carry `deleted_utc` (`unskip`). Version 1 files are still read: their excuses all count.
+VERSION = 2
+READS = f"versions 1 to {VERSION}"
 CSV_COLUMNS = ("id", "habit", "logical_date", "at_local", "at_utc", "tz", "minutes", "source", "note",
                "recorded_utc")
 REEXPORT = "import a file written by `handhabit export --format json`"
@@ -82,7 +84,8 @@ def from_row(kind: type[R], row: Row) -> R:
 
 @dataclass(frozen=True)
 class Records:
-    """Everything an export holds; undone sessions too, so a restore keeps what `undo` marked."""
+    """Everything an export holds; undone sessions and taken-back excuses too, so a restore keeps what
+    `undo` and `unskip` marked."""
 
     sessions: list[Session] = field(default_factory=list)
     excuses: list[Excuse] = field(default_factory=list)
@@ -284,6 +287,7 @@ _SESSION = (
 _EXCUSE = (
     _ID, _Field("habit", _name, '"*" or "hand-massage"'), _Field("from_date", _date, '"2025-03-10"'),
     _Field("to_date", _date, '"2025-03-12"'), _Field("reason", _text, '"vacation"', required=False),
+    _Field("deleted_utc", _instant, '"2025-03-11T08:00:00Z"', required=False),
 )
 _EVENT = (
     _ID, _Field("at_utc", _instant, '"2025-03-10T21:30:00Z"'), _Field("reminder", _text, '"bedtime"', required=False),
@@ -346,7 +350,8 @@ def _read_list(
 
 
 def _header_problem(document: dict[str, Any]) -> Flaw | None:
-    """Format and version first: a file that is not a version-1 export has no records worth listing problems for."""
+    """Format and version first: a file that is not an export this handhabit reads has no records worth
+    listing problems for."""
     if "format" not in document:
         return Flaw("format", "missing", f'{REEXPORT}; it starts with "format": "{FORMAT}"')
     if document["format"] != FORMAT:
@@ -355,10 +360,10 @@ def _header_problem(document: dict[str, Any]) -> Flaw | None:
     if version is None:
         return Flaw("version", "missing", f'a handhabit export says "version": {VERSION}')
     if isinstance(version, bool) or not isinstance(version, int):
-        return Flaw("version", f"{_show(version)} is not a version number", f"this handhabit reads {VERSION}")
+        return Flaw("version", f"{_show(version)} is not a version number", f"this handhabit reads {READS}")
     if version > VERSION:
         return Flaw("version", f"{version} is from a newer handhabit",
-                       f"upgrade handhabit to import it; this one reads version {VERSION}")
+                       f"upgrade handhabit to import it; this one reads {READS}")
     if version < 1:
         return Flaw("version", f"{version} is not a version handhabit ever wrote", REEXPORT)
     return None
@@ -367,7 +372,8 @@ def _header_problem(document: dict[str, Any]) -> Flaw | None:
 def read_export(data: bytes, now: datetime | None = None) -> Records:
     """Parses and checks a JSON export completely; raises BadImport listing every problem, so nothing half-imports.
 
-    Unknown fields are ignored (later versions may add some); missing `excuses` and `events` mean none.
+    Unknown fields are ignored (later versions may add some); missing `excuses` and `events` mean none,
+    a missing `deleted_utc` a record that counts (version 1 has none on excuses: it is read the same way).
     `logical_date` is kept as given: it was fixed where the session was recorded. `now` bounds how far
     ahead of this machine's clock a record may be.
     """

@@ -50,13 +50,15 @@ class Session:
 
 @dataclass(frozen=True)
 class Excuse:
-    """Days (inclusive range) that count neither for nor against a habit; `habit` "*" means all."""
+    """Days (inclusive range) that count neither for nor against a habit; `habit` "*" means all.
+    `unskip` marks one deleted (never erases or edits it), as undo marks a session."""
 
     id: str
     habit: str
     from_date: date
     to_date: date
     reason: str | None
+    deleted_utc: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,8 @@ def session_flaws(session: Session, now: datetime | None = None) -> list[Flaw]:
     return flaws
 
 
-def excuse_flaws(excuse: Excuse) -> list[Flaw]:
+def excuse_flaws(excuse: Excuse, now: datetime | None = None) -> list[Flaw]:
+    """`now` bounds how far ahead a new deletion mark may be, as for a session's."""
     flaws = [
         *_record_id(excuse.id),
         *_name("habit", excuse.habit, '"hand-massage"', star=True),
@@ -190,6 +193,8 @@ def excuse_flaws(excuse: Excuse) -> list[Flaw]:
         *_day("to_date", excuse.to_date),
         *_text("reason", excuse.reason),
     ]
+    if excuse.deleted_utc is not None:
+        flaws += _instant("deleted_utc", excuse.deleted_utc, now)
     if excuse.from_date > excuse.to_date:
         flaws.append(Flaw("from_date", f"{excuse.from_date} is after to_date {excuse.to_date}", "swap the two dates"))
     return flaws
@@ -228,5 +233,5 @@ def flaws(record: Record, now: datetime | None = None) -> list[Flaw]:
     if isinstance(record, Session):
         return session_flaws(record, now)
     if isinstance(record, Excuse):
-        return excuse_flaws(record)
+        return excuse_flaws(record, now)
     return event_flaws(record, now)

@@ -72,6 +72,7 @@ def test_commands_and_options_complete(env: dict[str, str]) -> None:
 def test_habit_arguments_complete_the_configs_habit_ids(env: dict[str, str]) -> None:
     assert complete(env, "handhabit done ") == plain(*HABITS)
     assert complete(env, "handhabit skip ") == plain(*HABITS)
+    assert complete(env, "handhabit unskip ") == plain(*HABITS)
     assert complete(env, "handhabit streak ") == plain(*HABITS)
     assert complete(env, "handhabit streak s") == plain("stretch")
     assert complete(env, "handhabit done --minutes 5 h") == plain("hand-massage")

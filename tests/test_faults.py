@@ -478,13 +478,16 @@ POISONS = [
     Poison("sessions", "bad-offset", f"INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ('bad-offset', "
            "'hand-massage', '9999-12-31T23:00:00-05:00', 'UTC', date('now'), NULL, 'cli', NULL, "
            f"{NOW}, NULL)", "at_utc", "9999-12-31T23:00:00-05:00", (("log",),), (("streak", "--json"),)),
-    Poison("excuses", "bad-range", "INSERT INTO excuses VALUES ('bad-range', '*', '2026-11-20', '2026-11-10', NULL)",
-           "to_date", "2026-11-10", (("log",), ("streak",), ("skip",), ("undo",), ("done",)), (("status",),)),
+    Poison("excuses", "bad-range", "INSERT INTO excuses (id, habit, from_date, to_date) VALUES ('bad-range', '*', "
+           "'2026-11-20', '2026-11-10')",
+           "to_date", "2026-11-10", (("log",), ("streak",), ("skip",), ("unskip",), ("undo",), ("done",)),
+           (("status",),)),
     Poison("events", "bad-pause", f"INSERT INTO events (id, at_utc, kind, detail, seq) VALUES ('bad-pause', {NOW}, "
            "'paused', 'garbage', (SELECT max(seq) + 1 FROM events))",
            "detail", "garbage", (("status",), ("log",), ("resume",)), (("streak",), ("done",), ("undo",))),
 ]
-FIX = re.compile(r'`handhabit export` still saves a backup; then (?:mark it undone|remove it): sqlite3 (\S+) "(.+)"\)$')
+FIX = re.compile(r'`handhabit export` still saves a backup; then (?:mark it undone|mark it taken back|remove it): '
+                 r'sqlite3 (\S+) "(.+)"\)$')
 
 
 @pytest.mark.parametrize("poison", POISONS, ids=[p.row_id for p in POISONS])

@@ -1,4 +1,4 @@
-"""`done`, `undo`, `skip`, `streak --weeks`, `pause`, `resume`, `status` and `log` as a person types
+"""`done`, `undo`, `skip`, `unskip`, `streak --weeks`, `pause`, `resume`, `status` and `log` as a person types
 them, in-process so time-machine can pin "now": real click parsing, the real entry point and a real
 SQLite file in a temp dir."""
 
@@ -139,7 +139,7 @@ def test_skip_today_for_all_habits(hh: Run, db: Path) -> None:
         "Hand massage: 0 of 2 today (excused) · streak 0 days",
         "Finger stretches: 0 of 1 today (excused) · streak 0 days",
     ]
-    assert stored(db, "excuses")[0][1:] == ("*", "2025-03-13", "2025-03-13", "sick")
+    assert stored(db, "excuses")[0][1:] == ("*", "2025-03-13", "2025-03-13", "sick", None)
     thursday = streak_json(hh, "daily")["days"][3]  # type: ignore[index]
     assert thursday == {"date": "2025-03-13", "due": True, "excused": True, "sessions": 0, "minutes": 0.0,
                         "credit": 0.0, "met": False}
@@ -184,6 +184,115 @@ def test_skip_a_planned_holiday_in_the_future(hh: Run, db: Path) -> None:
 def test_skip_mistakes_are_one_line_and_change_nothing(hh: Run, db: Path, args: list[str], message: str) -> None:
     assert hh("skip", *args) == (2, "", f"handhabit: {message}\n")
     assert stored(db, "excuses") == []
+
+
+# --- unskip -----------------------------------------------------------------------------------------
+
+
+def excused(hh: Run, habit: str) -> list[bool]:
+    """Which days of the week shown (habits.md's, Mon 2025-03-10 to Sun 2025-03-16) are excused."""
+    return [day["excused"] for day in streak_json(hh, habit)["days"]]  # type: ignore[attr-defined]
+
+
+def live_excuses(db: Path) -> list[tuple[object, ...]]:
+    """(habit, from, to, reason) of the excuses that count, as stored."""
+    return sorted(row[1:5] for row in stored(db, "excuses") if row[5] is None)  # type: ignore[type-var]
+
+
+def test_unskip_of_an_excused_day_makes_its_shortfall_count_again(hh: Run, db: Path) -> None:
+    for at in ("2025-03-10T20:00", "2025-03-11T20:00"):
+        hh("done", "daily", "--at", at)
+    hh("skip", "daily", "--date", "2025-03-12", "--reason", "sick")
+    assert streak_json(hh, "daily")["current_streak"] == 2  # Mon, Tue; the excused Wed is neutral
+    code, out, err = hh("unskip", "daily", "--date", "2025-03-12")
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "Took back the excuse of Finger stretches on Wed 2025-03-12 (sick).",
+        "Finger stretches: 0 of 1 today · streak 0 days",  # Wed, done nothing, breaks it
+    ]
+    assert streak_json(hh, "daily")["current_streak"] == 0
+    # Marked, never erased: the excuse is still there, with when it was taken back.
+    assert [row[1:] for row in stored(db, "excuses")] == [
+        ("daily", "2025-03-12", "2025-03-12", "sick", "2025-03-13T09:00:00Z")]
+
+
+def test_unskip_of_part_of_a_range_keeps_the_rest_excused_with_its_reason(hh: Run, db: Path) -> None:
+    hh("skip", "daily", "--from", "2025-03-10", "--to", "2025-03-14", "--reason", "travel")
+    code, out, _ = hh("unskip", "daily", "--date", "2025-03-12")
+    assert code == 0
+    assert out.splitlines() == [
+        "Took back Wed 2025-03-12 from the excuse of Finger stretches for 5 days, Mon 2025-03-10 to Fri 2025-03-14 "
+        "(travel).",
+        "Finger stretches: 0 of 1 today (excused) · streak 0 days",  # Thursday stays excused
+    ]
+    assert excused(hh, "daily") == [True, True, False, True, True, False, False]
+    assert live_excuses(db) == [("daily", "2025-03-10", "2025-03-11", "travel"),
+                                ("daily", "2025-03-13", "2025-03-14", "travel")]
+    _, out, _ = hh("log")
+    assert out.splitlines() == [  # not the 5 days taken back
+        "Mon 2025-03-10 04:00  daily  excused       for 2 days, Mon 2025-03-10 to Tue 2025-03-11 (travel)",
+        "Thu 2025-03-13 04:00  daily  excused       for 2 days, Thu 2025-03-13 to Fri 2025-03-14 (travel)",
+    ]
+    # Without a habit, every excuse on the days named goes, whichever habit it is for.
+    code, out, _ = hh("unskip", "--from", "2025-03-09", "--to", "2025-03-16")
+    assert out.splitlines()[:2] == [
+        "Took back the excuse of Finger stretches for 2 days, Mon 2025-03-10 to Tue 2025-03-11 (travel).",
+        "Took back the excuse of Finger stretches for 2 days, Thu 2025-03-13 to Fri 2025-03-14 (travel).",
+    ]
+    assert len(out.splitlines()) == 4  # and the standing of each habit
+    assert excused(hh, "daily") == [False] * 7
+    assert live_excuses(db) == []
+    assert len(stored(db, "excuses")) == 3
+    assert hh("log")[1] == "Nothing in the last 7 days.\n"
+
+
+def test_unskip_of_one_habit_keeps_an_all_habit_excuse_for_the_others(hh: Run, db: Path) -> None:
+    hh("skip", "--from", "2025-03-10", "--to", "2025-03-12", "--reason", "sick")
+    code, out, _ = hh("unskip", "hand-massage", "--date", "2025-03-11")
+    assert code == 0
+    assert out.splitlines() == [
+        "Took back Tue 2025-03-11 from the excuse of all habits for 3 days, Mon 2025-03-10 to Wed 2025-03-12 (sick) "
+        "for Hand massage only.",
+        "Hand massage: 0 of 2 today · streak 0 days",
+    ]
+    assert excused(hh, "hand-massage")[:4] == [True, False, True, False]
+    assert excused(hh, "daily")[:4] == [True, True, True, False]
+    assert live_excuses(db) == [("*", "2025-03-10", "2025-03-10", "sick"), ("*", "2025-03-12", "2025-03-12", "sick"),
+                                ("daily", "2025-03-11", "2025-03-11", "sick")]
+    # The other habit's day is an excuse of its own now, and is taken back as one.
+    code, out, _ = hh("unskip", "daily", "--date", "2025-03-11")
+    assert out.splitlines()[0] == "Took back the excuse of Finger stretches on Tue 2025-03-11 (sick)."
+    assert excused(hh, "daily")[:4] == [True, False, True, False]
+
+
+def test_unskip_with_nothing_to_take_back_says_so_and_changes_nothing(hh: Run, db: Path) -> None:
+    assert hh("unskip") == (0, "No habit excused on Thu 2025-03-13; nothing to take back.\n", "")
+    hh("skip", "daily", "--date", "2025-03-12")
+    assert hh("unskip", "hand-massage", "--date", "yesterday") == (
+        0, "Hand massage not excused on Wed 2025-03-12; nothing to take back.\n", "")
+    assert hh("unskip", "daily", "--from", "2025-03-13", "--to", "2025-03-20") == (
+        0, "Finger stretches not excused for 8 days, Thu 2025-03-13 to Thu 2025-03-20; nothing to take back.\n", "")
+    assert live_excuses(db) == [("daily", "2025-03-12", "2025-03-12", None)]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--date", "today", "--from", "2025-03-10", "--to", "2025-03-11"], "give --date or --from/--to, not both"),
+        (["--to", "2025-03-10"], "give --from and --to together (for one day use --date)"),
+        (["--from", "2025-03-12", "--to", "2025-03-10"], "--from 2025-03-12 is after --to 2025-03-10"),
+        (["--from", "2025-01-01", "--to", "2026-01-02"],
+         "--from 2025-01-01 --to 2026-01-02 is more than 366 days (take back a year at most)"),
+        (["--date", "someday"], '"someday" is not a date (use YYYY-MM-DD, "today" or "yesterday")'),
+        (["nails"], 'no habit "nails" in the config (known: hand-massage, daily)'),
+        (["--reason", "sick"], "No such option '--reason'. (see `handhabit unskip --help`)"),
+    ],
+)
+def test_unskip_mistakes_are_one_line_and_change_nothing(hh: Run, db: Path, args: list[str], message: str) -> None:
+    hh("skip", "--date", "2025-03-10")
+    before = stored(db, "excuses")
+    assert hh("unskip", *args) == (2, "", f"handhabit: {message}\n")
+    assert stored(db, "excuses") == before
 
 
 # --- streak --weeks ----------------------------------------------------------------------------------

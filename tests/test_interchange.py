@@ -69,7 +69,7 @@ def sample_document() -> dict[str, Any]:
 
 def test_export_is_the_spec_shape_in_content_order() -> None:
     text = export_json(SAMPLE)
-    assert text.endswith("}\n") and text.startswith('{\n  "format": "handhabit-export",\n  "version": 1,\n')
+    assert text.endswith("}\n") and text.startswith('{\n  "format": "handhabit-export",\n  "version": 2,\n')
     assert "ünïcødé ✋" in text  # kept readable, not \u-escaped
     document = json.loads(text)
     assert list(document) == ["format", "version", "sessions", "excuses", "events"]
@@ -84,7 +84,7 @@ def test_export_is_the_spec_shape_in_content_order() -> None:
     assert document["sessions"][0]["deleted_utc"] == "2025-03-10T04:05:00Z"
     assert document["sessions"][3]["minutes"] is None
     assert document["excuses"][0] == {"id": "x-all", "habit": "*", "from_date": "2025-03-14",
-                                      "to_date": "2025-03-16", "reason": "vacation, at last"}
+                                      "to_date": "2025-03-16", "reason": "vacation, at last", "deleted_utc": None}
     assert document["events"][3] == {"id": "e-4", "at_utc": "2025-03-11T06:00:00Z", "reminder": None, "habit": None,
                                      "kind": "missed", "detail": '{"late": "7h"}'}
 
@@ -164,12 +164,12 @@ MALFORMED = [
                  id="wrong-format"),
     pytest.param(change("format"), f'format: missing ({REEXPORT}; it starts with "format": "handhabit-export")',
                  id="no-format"),
-    pytest.param(change("version"), 'version: missing (a handhabit export says "version": 1)', id="no-version"),
-    pytest.param(change("version", to=2),
-                 "version: 2 is from a newer handhabit (upgrade handhabit to import it; this one reads version 1)",
-                 id="newer-version"),
-    pytest.param(change("version", to="1"), 'version: "1" is not a version number (this handhabit reads 1)',
-                 id="version-as-text"),
+    pytest.param(change("version"), 'version: missing (a handhabit export says "version": 2)', id="no-version"),
+    pytest.param(change("version", to=3),
+                 "version: 3 is from a newer handhabit (upgrade handhabit to import it; this one reads versions 1 "
+                 "to 2)", id="newer-version"),
+    pytest.param(change("version", to="1"), 'version: "1" is not a version number (this handhabit reads versions '
+                 '1 to 2)', id="version-as-text"),
     pytest.param(change("version", to=0), f"version: 0 is not a version handhabit ever wrote ({REEXPORT})",
                  id="version-0"),
     pytest.param(change("sessions", to={}), "sessions: is an object, not a list (write sessions as a list, [] if "
@@ -200,6 +200,8 @@ MALFORMED = [
                  'not a date (use YYYY-MM-DD, e.g. "2025-03-10")', id="bad-date"),
     pytest.param(change("excuses", 1, "from_date", to="2025-03-21"), 'excuses[1].from_date: 2025-03-21 is after '
                  'to_date 2025-03-20 (swap the two dates)', id="from-after-to"),
+    pytest.param(change("excuses", 0, "deleted_utc", to="1969-12-31T23:00:00Z"), 'excuses[0].deleted_utc: '
+                 '1969-12-31T23:00:00Z is out of range (use a year from 1970 to 9999)', id="excuse-deleted-too-early"),
     pytest.param(change("sessions", 1, "tz", to="Mars/Olympus_Mons"), 'sessions[1].tz: "Mars/Olympus_Mons" is not '
                  'a time zone (use an IANA name such as "Europe/Berlin")', id="unknown-zone"),
     pytest.param(change("sessions", 0, "minutes", to=0), "sessions[0].minutes: 0 is not a number of minutes a "
@@ -323,6 +325,48 @@ def test_export_then_import_into_a_fresh_database_exports_the_same_bytes(env: di
     assert again.returncode == 0, again.stderr
     assert (tmp_path / "again.json").read_bytes() == backup
     assert snapshot(fresh) == snapshot(first)
+
+
+def week_excused(env: dict[str, str], db: Path) -> list[bool]:
+    """Which days of the week of Mon 2025-03-10 `streak --json` shows excused for the built-in habit."""
+    shown = hh(env, "--db", str(db), "streak", "--json", "--week", "2025-03-10")
+    assert shown.returncode == 0, shown.stderr
+    return [day["excused"] for day in json.loads(shown.stdout)["habits"][0]["days"]]
+
+
+def test_a_backup_keeps_taken_back_excuses_taken_back(env: dict[str, str], tmp_path: Path) -> None:
+    first = tmp_path / "first.db"
+    assert hh(env, "--db", str(first), "skip", "--from", "2025-03-10", "--to", "2025-03-14", "--reason",
+              "travel").returncode == 0
+    assert hh(env, "--db", str(first), "unskip", "--date", "2025-03-12").returncode == 0
+    backup = hh(env, "--db", str(first), "export").stdout
+    excuses = json.loads(backup)["excuses"]
+    assert [(x["from_date"], x["to_date"], x["reason"], x["deleted_utc"] is None) for x in excuses] == [
+        ("2025-03-10", "2025-03-11", "travel", True), ("2025-03-10", "2025-03-14", "travel", False),
+        ("2025-03-13", "2025-03-14", "travel", True)]
+    assert read_export(backup.encode()).excuses[1].deleted_utc is not None
+
+    fresh = tmp_path / "fresh.db"
+    imported = hh(env, "--db", str(fresh), "import", "-", stdin=backup.encode())
+    assert imported.stdout == "Imported 0 sessions, 3 excuses and 0 events from stdin; 0 already present.\n"
+    assert hh(env, "--db", str(fresh), "export").stdout == backup
+    assert snapshot(fresh) == snapshot(first)
+    assert week_excused(env, fresh) == week_excused(env, first) == [True, True, False, True, True, False, False]
+
+
+def test_a_version_1_file_is_still_read_and_its_excuses_count(env: dict[str, str], tmp_path: Path) -> None:
+    version_1 = {"format": "handhabit-export", "version": 1, "sessions": [], "events": [],
+                 "excuses": [{"id": "x", "habit": "*", "from_date": "2025-03-11", "to_date": "2025-03-12",
+                              "reason": "sick"}]}
+    file = tmp_path / "old.json"
+    file.write_text(json.dumps(version_1))
+    assert read_export(file.read_bytes()).excuses == [Excuse("x", "*", date(2025, 3, 11), date(2025, 3, 12), "sick")]
+    db = tmp_path / "hh.db"
+    assert hh(env, "--db", str(db), "import", str(file)).returncode == 0
+    assert week_excused(env, db) == [False, True, True, False, False, False, False]
+    document = json.loads(hh(env, "--db", str(db), "export").stdout)
+    assert document["version"] == 2
+    assert document["excuses"] == [{**version_1["excuses"][0], "deleted_utc": None}]  # type: ignore[index]
 
 
 def test_importing_twice_changes_nothing(env: dict[str, str], tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from handhabit.store.schema import SCHEMA_VERSION
 from tests.builders import daemon_env, handhabit, imported, write_config
 
 DAEMON_ONLY = {"apscheduler", "jeepney", "plyer"}
@@ -23,7 +24,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("args", [
-    ("done",), ("undo",), ("skip",), ("streak", "--json"), ("status",), ("log",), ("snooze",), ("check",),
+    ("done",), ("undo",), ("skip",), ("unskip",), ("streak", "--json"), ("status",), ("log",), ("snooze",), ("check",),
     ("--help",), ("export",),
 ])
 def test_what_a_person_types_every_day_loads_neither_rich_nor_sqlite_utils_nor_the_daemon(
@@ -58,7 +59,7 @@ def test_sqlite_utils_creates_the_database_and_upgrades_an_older_one(tmp_path: P
     result, packages = imported(env, "done")
     assert result.returncode == 0 and "sqlite_utils" in packages
     with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         plan = conn.execute("EXPLAIN QUERY PLAN SELECT logical_date, count(*), total(minutes) FROM sessions "
                             "WHERE habit = 'hand-massage' AND deleted_utc IS NULL GROUP BY logical_date").fetchall()
     assert "COVERING INDEX" in plan[0][3]

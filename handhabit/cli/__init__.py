@@ -41,7 +41,8 @@ def cli(ctx: click.Context, config_path: Path | None, db_path: Path | None, verb
         click.echo(ctx.get_help())
 
 
-for command in (recording.done, recording.undo, recording.skip, recording.guide, reports.streak, reports.log_,
+for command in (recording.done, recording.undo, recording.skip, recording.unskip, recording.guide, reports.streak,
+                reports.log_,
                 reminders.run, reminders.pause, reminders.resume, reminders.snooze, reminders.status,
                 user_service.service, files.check, files.init, files.export, files.import_, completion.completion):
     cli.add_command(command)

@@ -1,19 +1,22 @@
-"""The commands that record what a person did: `done`, `undo`, `skip` and the guided routine `guide`."""
+"""The commands that record what a person did: `done`, `undo`, `skip`, `unskip` and the guided routine `guide`."""
 
 from __future__ import annotations
 
 import sys
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
-from handhabit import habits
+from handhabit import excusing, habits
 from handhabit.cli.app import App, Failure, RuntimeFailure, local
 from handhabit.cli.completion import habit_ids, routine_ids
 from handhabit.clock import utc_now
 from handhabit.config import Config, Habit, Routine
+from handhabit.excusing import ALL_HABITS
 from handhabit.records import Excuse, Session
 from handhabit.schedule import wall_instant
 from handhabit.timeinput import NoTimeOfDay, parse_date, parse_instant
@@ -118,6 +121,11 @@ def print_standing(app: App, habit: Habit, now: datetime, changed: date | None =
     click.echo(f"{habit.name}: {' · '.join(parts)}")
 
 
+def habit_name(config: Config, habit_id: str) -> str:
+    """A record's habit by its name, or by its id when the config no longer (or not yet) has it."""
+    return next((h.name for h in config.habits if h.id == habit_id), habit_id)
+
+
 @click.command(short_help="Undo the last recorded session.")
 @click.pass_obj
 def undo(app: App) -> None:
@@ -125,18 +133,69 @@ def undo(app: App) -> None:
     session = app.store.undo_last(utc_now())
     if session is None:
         raise RuntimeFailure("nothing to undo")
-    name = next((h.name for h in app.config.habits if h.id == session.habit), session.habit)
-    click.echo(f"Undid {name} at {local(session.at_utc, app.zone)} (counted for {session.logical_date}).")
+    click.echo(f"Undid {habit_name(app.config, session.habit)} at {local(session.at_utc, app.zone)} "
+               f"(counted for {session.logical_date}).")
     if any(h.id == session.habit for h in app.config.habits):
         print_standing(app, app.config.habit(session.habit), utc_now(), session.logical_date)
 
 
 MAX_EXCUSE_DAYS = 366
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def excused_days(today: date, date_text: str | None, from_text: str | None, to_text: str | None) -> tuple[date, date]:
-    """The first and last day `skip` excuses. Future days are fine (a planned holiday silences its
-    reminders); ranges are capped at a year because an excuse cannot be undone from the CLI."""
+def habit_and_days(verb: str) -> Callable[[F], F]:
+    """HABIT, --date and --from/--to: what `skip` and `unskip` both take; `verb` is what they do to a day."""
+
+    def decorate(command: F) -> F:
+        for option in (
+            click.option("--to", "to_text", metavar="DATE", help="The last day of the range, included."),
+            click.option("--from", "from_text", metavar="DATE",
+                         help=f"The first day of a range to {verb} (with --to)."),
+            click.option("--date", "date_text", metavar="DATE", help=f"The day to {verb} (default: today)."),
+            click.argument("habit", required=False, shell_complete=habit_ids),
+        ):  # the last one given is the first in the help, as with stacked decorators
+            command = option(command)
+        return command
+
+    return decorate
+
+
+@dataclass(frozen=True)
+class Days:
+    """What `skip` and `unskip` act on: one habit, or every habit (the excuse "*") when none is named, and
+    the days from `first` to `last`."""
+
+    named: Habit | None
+    habits: list[Habit]
+    first: date
+    last: date
+
+    @property
+    def habit_id(self) -> str | None:
+        return self.named.id if self.named else None
+
+    @property
+    def who(self) -> str:
+        return self.named.name if self.named else "all habits"
+
+    def print_standing(self, app: App, now: datetime) -> None:
+        for habit in self.habits:
+            print_standing(app, habit, now)
+
+
+def chosen_days(app: App, habit: str | None, now: datetime, date_text: str | None, from_text: str | None,
+                to_text: str | None, verb: str) -> Days:
+    """The habit first, then the days: a habit the config does not know is the first thing to say."""
+    named = app.habit(habit) if habit else None
+    first, last = excused_days(app.today(now), date_text, from_text, to_text, verb)
+    return Days(named, [named] if named else list(app.config.habits), first, last)
+
+
+def excused_days(today: date, date_text: str | None, from_text: str | None, to_text: str | None,
+                 verb: str) -> tuple[date, date]:
+    """The first and last day to `verb` (excuse, take back). Future days are fine (a planned holiday
+    silences its reminders, and may be called off); ranges are capped at a year, so a mistyped year (2205
+    for 2025) cannot excuse or take back two centuries at one go."""
     if date_text is not None and (from_text is not None or to_text is not None):
         raise Failure("give --date or --from/--to, not both")
     if (from_text is None) != (to_text is None):
@@ -151,41 +210,80 @@ def excused_days(today: date, date_text: str | None, from_text: str | None, to_t
     if first > last:
         raise Failure(f"--from {first} is after --to {last}")
     if (last - first).days >= MAX_EXCUSE_DAYS:
-        raise Failure(f"--from {first} --to {last} is more than {MAX_EXCUSE_DAYS} days (excuse a year at most)")
+        raise Failure(f"--from {first} --to {last} is more than {MAX_EXCUSE_DAYS} days ({verb} a year at most)")
     return first, last
+
+
+def days_words(first: date, last: date) -> str:
+    if first == last:
+        return f"{first:%a %Y-%m-%d}"
+    return f"{first:%a %Y-%m-%d} to {last:%a %Y-%m-%d}"
 
 
 def span_words(first: date, last: date) -> str:
     if first == last:
-        return f"on {first:%a %Y-%m-%d}"
-    return f"for {(last - first).days + 1} days, {first:%a %Y-%m-%d} to {last:%a %Y-%m-%d}"
+        return f"on {days_words(first, last)}"
+    return f"for {(last - first).days + 1} days, {days_words(first, last)}"
+
+
+def because(reason: str | None) -> str:
+    return f" ({reason})" if reason else ""
 
 
 @click.command(short_help="Excuse days (sick, travelling, resting).")
-@click.argument("habit", required=False, shell_complete=habit_ids)
-@click.option("--date", "date_text", metavar="DATE", help="The day to excuse (default: today).")
-@click.option("--from", "from_text", metavar="DATE", help="The first day of a range to excuse (with --to).")
-@click.option("--to", "to_text", metavar="DATE", help="The last day of the range, included.")
+@habit_and_days("excuse")
 @click.option("--reason", help="Why, e.g. vacation, sick, rest.")
 @click.pass_obj
 def skip(app: App, habit: str | None, date_text: str | None, from_text: str | None, to_text: str | None,
          reason: str | None) -> None:
     """Excuse days for HABIT (all habits when left out): a shortfall on them neither counts for nor
     against the streak, and the daemon holds their reminders."""
-    chosen = [app.habit(habit)] if habit else list(app.config.habits)
     now = utc_now()
-    first, last = excused_days(app.today(now), date_text, from_text, to_text)
-    target = chosen[0].id if habit else "*"
-    who = chosen[0].name if habit else "all habits"
-    because = f" ({reason})" if reason else ""
-    covered = habits.excused_dates([e for e in app.store.excuses() if e.habit in ("*", target)], first, last)
-    if len(covered) == (last - first).days + 1:
-        click.echo(f"{who[0].upper()}{who[1:]} already excused {span_words(first, last)}; nothing changed.")
+    days = chosen_days(app, habit, now, date_text, from_text, to_text, "excuse")
+    target = days.habit_id or ALL_HABITS
+    covered = habits.excused_dates([e for e in app.store.excuses() if e.habit in (ALL_HABITS, target)],
+                                   days.first, days.last)
+    if len(covered) == (days.last - days.first).days + 1:
+        click.echo(f"{days.who[0].upper()}{days.who[1:]} already excused {span_words(days.first, days.last)}; "
+                   "nothing changed.")
         return
-    app.store.add_excuse(Excuse(str(uuid.uuid4()), target, first, last, reason))
-    click.echo(f"Excused {who} {span_words(first, last)}{because}.")
-    for h in chosen:
-        print_standing(app, h, now)
+    app.store.add_excuse(Excuse(str(uuid.uuid4()), target, days.first, days.last, reason))
+    click.echo(f"Excused {days.who} {span_words(days.first, days.last)}{because(reason)}.")
+    days.print_standing(app, now)
+
+
+@click.command(short_help="Take excuses back.")
+@habit_and_days("take back")
+@click.pass_obj
+def unskip(app: App, habit: str | None, date_text: str | None, from_text: str | None, to_text: str | None) -> None:
+    """Take back the excuses of HABIT (of every habit when left out) on these days, so they count again.
+    An excuse for more days stays for the others; taking HABIT out of an excuse for all habits leaves the
+    other habits excused. Nothing is erased: a taken-back excuse is marked deleted."""
+    now = utc_now()
+    days = chosen_days(app, habit, now, date_text, from_text, to_text, "take back")
+    others = [h.id for h in app.config.habits if days.named and h != days.named]
+    change = app.store.take_back_excuses(
+        lambda live: excusing.take_back(live, days.habit_id, days.first, days.last, others, lambda: str(uuid.uuid4())),
+        now,
+    )
+    if not change.taken:
+        who = f"{days.named.name} not" if days.named else "No habit"
+        click.echo(f"{who} excused {span_words(days.first, days.last)}; nothing to take back.")
+        return
+    for excuse in change.taken:
+        click.echo(taken_back_words(app, excuse, days, keeps_others=bool(others)))
+    days.print_standing(app, now)
+
+
+def taken_back_words(app: App, excuse: Excuse, days: Days, keeps_others: bool) -> str:
+    """Names the excuse as `skip` made it, and the part of it taken back when that is not all of it: the
+    rest of its days, and the other habits of an all-habit excuse, stay excused."""
+    start, end = excusing.overlap(excuse, days.first, days.last)
+    part = "" if (start, end) == (excuse.from_date, excuse.to_date) else f"{days_words(start, end)} from "
+    whose = "all habits" if excuse.habit == ALL_HABITS else habit_name(app.config, excuse.habit)
+    only = f" for {days.who} only" if excuse.habit == ALL_HABITS and days.named and keeps_others else ""
+    return (f"Took back {part}the excuse of {whose} {span_words(excuse.from_date, excuse.to_date)}"
+            f"{because(excuse.reason)}{only}.")
 
 
 def routine_words(routine: Routine) -> list[str]:

@@ -11,7 +11,7 @@ import click
 from handhabit import habits
 from handhabit.cli.app import App, Failure, counted, local
 from handhabit.cli.completion import habit_ids
-from handhabit.cli.recording import span_words
+from handhabit.cli.recording import because, span_words
 from handhabit.clock import utc_now
 from handhabit.records import Event, parse_utc
 from handhabit.schedule import wall_instant
@@ -76,7 +76,7 @@ def log_(app: App, days: int) -> None:
     rows += [(s.at_utc, s.habit, "done", f"{s.source}" + (f", {s.minutes:g} min" if s.minutes else ""))
              for s in app.reader.sessions(since=first_day) if s.at_utc >= since]
     rows += [(wall_instant(max(e.from_date, first_day), day_start, app.zone), e.habit.replace("*", "all habits"),
-              "excused", span_words(e.from_date, e.to_date) + (f" ({e.reason})" if e.reason else ""))
+              "excused", span_words(e.from_date, e.to_date) + because(e.reason))
              for e in app.reader.excuses() if e.to_date >= first_day]
     if not rows:
         click.echo(f"Nothing in the last {counted(days, 'day')}.")

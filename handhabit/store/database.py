@@ -5,7 +5,9 @@ the daemon reads, and a generous busy timeout so neither fails on "database is l
 the write lock first (BEGIN IMMEDIATE), checks the record (`records.flaws`) and is one transaction: all
 of it or none. A read-only store never writes a byte. Nothing is ever erased: undo marks a session.
 Reads and writes go through the stdlib connection; sqlite-utils only creates and migrates the schema
-(`migrations`), so a command pays for it once in a database's life rather than at every start.
+(`migrations`), so a command pays for it once in a database's life rather than at every start. An older
+database read without writing keeps its older tables, so the queries a column was added for ask the
+schema first (`_schema`).
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from handhabit.excusing import TakeBack
 from handhabit.interchange import R, Row, Rows, UnreadableRow, from_row, to_row
 from handhabit.records import (
     FIRST_DAY,
@@ -32,6 +36,7 @@ from handhabit.records import (
     Record,
     Session,
     flaws,
+    parse_utc,
     utc_text,
 )
 from handhabit.store.errors import InvalidRecord, StoreError, translate
@@ -45,6 +50,10 @@ _LATEST_SESSION = """SELECT * FROM sessions WHERE habit = ? AND deleted_utc IS N
 P = ParamSpec("P")
 T = TypeVar("T")
 TABLE_OF: dict[type[Record], str] = {Session: "sessions", Excuse: "excuses", Event: "events"}
+EXCUSES_MARKED = 4  # the schema whose excuses have `deleted_utc` (m004): older ones were never taken back
+# A row no command can read is put out of the way as undo and unskip do it, marked deleted, in the tables
+# that have the mark: table -> (the first schema with it, how the fix is said). Other rows are removed.
+_MARKS = {"sessions": (1, "mark it undone"), "excuses": (EXCUSES_MARKED, "mark it taken back")}
 
 
 def _guarded(method: Callable[Concatenate[Store, P], T]) -> Callable[Concatenate[Store, P], T]:
@@ -89,15 +98,20 @@ class Store:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = open_for_writing(self.path) if self.writable else open_for_reading(self.path)
-            # A schema-1 database read without writing has no `seq`: its insertion order stands in.
-            self._local.order = "seq" if conn.execute("PRAGMA user_version").fetchone()[0] >= 2 else "rowid"
+            self._local.schema = int(conn.execute("PRAGMA user_version").fetchone()[0])
             self._local.conn = conn
         return conn
 
     @property
+    def _schema(self) -> int:
+        """The schema of the database as opened: the current one once written to, maybe older when only read."""
+        self.conn  # noqa: B018 (opening reads the schema)
+        return int(self._local.schema)
+
+    @property
     def _order(self) -> str:
-        self.conn  # noqa: B018 (opening decides the order column)
-        return str(self._local.order)
+        """A schema-1 database read without writing has no `seq`: its insertion order stands in."""
+        return "seq" if self._schema >= 2 else "rowid"
 
     def close(self) -> None:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -121,8 +135,9 @@ class Store:
 
     def _bad_row_line(self, table: str, bad: UnreadableRow) -> str:
         where = f"WHERE id {_sql_id(bad.record_id)}"
-        if table == "sessions":
-            how, sql = "mark it undone", f"UPDATE sessions SET deleted_utc = {_sql_text(utc_text(_now()))} {where}"
+        marked = _MARKS.get(table)
+        if marked and self._schema >= marked[0]:
+            how, sql = marked[1], f"UPDATE {table} SET deleted_utc = {_sql_text(utc_text(_now()))} {where}"
         else:
             how, sql = "remove it", f"DELETE FROM {table} {where}"
         fix = f"{how}: sqlite3 {shlex.quote(str(self.path))} {_shell_text(sql)}"
@@ -229,7 +244,28 @@ class Store:
 
     @_guarded
     def excuses(self) -> list[Excuse]:
-        return self._records(Excuse, self._rows("SELECT * FROM excuses ORDER BY from_date"))
+        """The live excuses: what the habit maths, `log` and `skip` go by."""
+        return self._live_excuses()
+
+    def _live_excuses(self) -> list[Excuse]:
+        live = "WHERE deleted_utc IS NULL " if self._schema >= EXCUSES_MARKED else ""
+        return self._records(Excuse, self._rows(f"SELECT * FROM excuses {live}ORDER BY from_date"))
+
+    @_guarded
+    def take_back_excuses(self, plan: Callable[[list[Excuse]], TakeBack], now: datetime) -> TakeBack:
+        """Marks `plan`'s taken excuses deleted at `now` and adds its kept ones, in one transaction. The plan
+        is made from the live excuses as they are under the write lock, so two `unskip`s at once cannot
+        both split one excuse. Returns what was done, the taken excuses with their mark."""
+        with self._writing() as conn:
+            change = plan(self._live_excuses())
+            for excuse in change.kept:
+                self._check(excuse)
+            mark = utc_text(now)
+            conn.executemany("UPDATE excuses SET deleted_utc = ? WHERE id = ?", [[mark, e.id] for e in change.taken])
+            rows = [to_row(excuse) for excuse in change.kept]
+            if rows:
+                conn.executemany(_insert("excuses", rows[0], counted=False), [list(row.values()) for row in rows])
+        return replace(change, taken=tuple(replace(e, deleted_utc=parse_utc(mark)) for e in change.taken))
 
     # events
     @_guarded
@@ -272,8 +308,9 @@ class Store:
     # export and import
     @_guarded
     def all_rows(self) -> Rows:
-        """Every row as stored, undone sessions included (a backup without them could not restore what
-        `undo` marked), unread as records: a bad row must not stop the backup that lets one fix it."""
+        """Every row as stored, undone sessions and taken-back excuses included (a backup without them could
+        not restore what `undo` and `unskip` marked), unread as records: a bad row must not stop the backup
+        that lets one fix it."""
         return Rows(*(list(self._rows(f"SELECT * FROM {table}")) for table in ("sessions", "excuses", "events")))
 
     @_guarded

@@ -53,5 +53,12 @@ def m003_day_totals(db: Database) -> None:
     db.execute("DROP INDEX idx_sessions_habit_logical_date")
 
 
+@migrations()
+def m004_excuses_taken_back(db: Database) -> None:
+    """`unskip` marks an excuse deleted, as undo marks a session, instead of erasing or editing it: a backup
+    restores the mark, and records merged by id and deletion mark never bring a taken-back excuse back."""
+    db["excuses"].add_column("deleted_utc", str)  # type: ignore[union-attr]
+
+
 def apply(conn: sqlite3.Connection) -> None:
     migrations.apply(Database(conn, execute_plugins=False))
