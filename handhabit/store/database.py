@@ -30,6 +30,7 @@ from handhabit.records import (
     FIRST_DAY,
     LAST_DAY,
     MAX_MINUTES,
+    TABLE_OF,
     DayTotal,
     Event,
     Excuse,
@@ -49,7 +50,6 @@ _LATEST_SESSION = """SELECT * FROM sessions WHERE habit = ? AND deleted_utc IS N
     ORDER BY logical_date DESC LIMIT 1), '') ORDER BY at_utc DESC LIMIT 1"""
 P = ParamSpec("P")
 T = TypeVar("T")
-TABLE_OF: dict[type[Record], str] = {Session: "sessions", Excuse: "excuses", Event: "events"}
 EXCUSES_MARKED = 4  # the schema whose excuses have `deleted_utc` (m004): older ones were never taken back
 # A row no command can read is put out of the way as undo and unskip do it, marked deleted, in the tables
 # that have the mark: table -> (the first schema with it, how the fix is said). Other rows are removed.
