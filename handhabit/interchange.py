@@ -297,15 +297,15 @@ _EVENT = (
 _DELETION = (
     _Field("table", _name, '"sessions"'), _ID, _Field("deleted_utc", _instant, '"2025-03-10T19:05:00Z"'),
 )
-_SPECS: dict[type[Record | Deletion], tuple[_Field, ...]] = {
+_SPECS: dict[type, tuple[_Field, ...]] = {
     Session: _SESSION, Excuse: _EXCUSE, Event: _EVENT, Deletion: _DELETION,
 }
 _SINGULAR = {Session: "session", Excuse: "excuse", Event: "event", Deletion: "deletion mark"}
-Checked = TypeVar("Checked", Session, Excuse, Event, Deletion)
+Checked = TypeVar("Checked", bound=Record | Deletion)
 
 
 def _checked_fields(
-    item: dict[str, Any], kind: type[Record | Deletion], path: str,
+    item: dict[str, Any], kind: type[Checked], path: str,
 ) -> tuple[dict[str, Any], list[Flaw]]:
     """Each field on its own: present when required, of its type, in its form. The values come back even
     when some are wrong, so a list can still tell a duplicate id."""
@@ -336,7 +336,7 @@ def _whole(
     return (None if wrong else record), wrong
 
 
-def _not_an_object(item: object, kind: type[Record | Deletion], path: str) -> Flaw:
+def _not_an_object(item: object, kind: type[Checked], path: str) -> Flaw:
     singular = _SINGULAR[kind]
     return Flaw(path, f"is {_kind(item)}, not an object", f'write each {singular} as {{"id": …}}')
 
