@@ -83,7 +83,7 @@ DELETABLE = ("sessions", "excuses")
 @dataclass(frozen=True)
 class Deletion:
     """A session undone or an excuse taken back, as a sync journal carries it to the other machines: by
-    id alone, because the machine that marked it may never have had the whole record to copy."""
+    table and id alone, so it applies to whichever copy of the record a machine has, even one yet to come."""
 
     table: str
     id: str
