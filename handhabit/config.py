@@ -351,7 +351,9 @@ def _sync_folder(text: str) -> Path:
     return folder
 
 
-def _device_name(text: str) -> str:
+def device_name(text: str) -> str:
+    """`[sync] device`, and the name another device's device.json gives it in the sync folder: shown in one
+    line of `status` and `sync`, so held to the same rules wherever it comes from."""
     _one_line(text, "laptop")
     if not text.strip():
         raise ValueError('is empty (name this machine, e.g. "laptop")')
@@ -389,7 +391,7 @@ def _sync(c: _Checker) -> Sync:
     c.unknown(("folder", "device"))
     return Sync(
         folder=c.parsed("folder", _sync_folder, None),
-        device=c.parsed("device", _device_name, socket.gethostname()),
+        device=c.parsed("device", device_name, socket.gethostname()),
     )
 
 
