@@ -79,7 +79,7 @@ class App:
         """For the commands that record; created, migrated and checked as handhabit's on first use."""
         from handhabit.store import Store  # sqlite-utils is a third of start-up; --help and check skip it
 
-        return Store(self.db_path)
+        return Store(self.db_path, journaling=self.config.sync.folder is not None)
 
     @cached_property
     def reader(self) -> Store:

@@ -347,10 +347,24 @@ class Store:
 
     # sync
     def _journal(self, conn: sqlite3.Connection, changes: Sequence[Change]) -> None:
+        """The first change after sync was set up takes the whole history along, itself included."""
         if self.journaling and changes:
             from handhabit.store import journaling
 
-            journaling.queue(conn, changes)
+            if journaling.meta(conn, journaling.HISTORY) is None:
+                self._queue_history(conn)
+            else:
+                journaling.queue(conn, changes)
+
+    def _queue_history(self, conn: sqlite3.Connection) -> int:
+        from handhabit.store import journaling
+
+        records: list[Change] = [*self._records(Session, self._rows("SELECT * FROM sessions ORDER BY rowid")),
+                                 *self._records(Excuse, self._rows("SELECT * FROM excuses ORDER BY rowid")),
+                                 *self._records(Event, self._rows("SELECT * FROM events ORDER BY rowid"))]
+        journaling.queue(conn, records)
+        conn.execute("INSERT INTO sync_meta (key, value) VALUES (?, ?)", [journaling.HISTORY, utc_text(_now())])
+        return len(records)
 
     @_guarded
     def device_id(self) -> str:
@@ -366,14 +380,7 @@ class Store:
         from handhabit.store import journaling
 
         with self._writing() as conn:
-            if journaling.meta(conn, journaling.HISTORY) is not None:
-                return 0
-            records: list[Change] = [*self._records(Session, self._rows("SELECT * FROM sessions ORDER BY rowid")),
-                                     *self._records(Excuse, self._rows("SELECT * FROM excuses ORDER BY rowid")),
-                                     *self._records(Event, self._rows("SELECT * FROM events ORDER BY rowid"))]
-            journaling.queue(conn, records)
-            conn.execute("INSERT INTO sync_meta (key, value) VALUES (?, ?)", [journaling.HISTORY, utc_text(_now())])
-        return len(records)
+            return 0 if journaling.meta(conn, journaling.HISTORY) is not None else self._queue_history(conn)
 
     @_guarded
     def outbox(self, limit: int = 10_000) -> list[tuple[int, bytes]]:

@@ -1,0 +1,58 @@
+"""`handhabit sync`, and the journal line every change recorded here leaves for the other devices: sent
+to the sync folder right after the command that made it, or, while the folder cannot be written, kept in
+the database for the next command (one warning line; what was recorded here stays recorded)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import click
+
+from handhabit.cli.app import App, Failure, RuntimeFailure, counted
+from handhabit.clock import utc_now
+
+NO_FOLDER = 'no sync folder: set [sync] folder = "~/Sync/handhabit" in the config (a folder your sync tool shares)'
+KINDS = (("sessions", "session"), ("excuses", "excuse"), ("events", "event"), ("deleted", "taken back"))
+
+
+def what(counts: Counter[str]) -> str:
+    parts = [counted(counts[key], word) if key != "deleted" else f"{counts[key]} {word}"
+             for key, word in KINDS if counts[key]]
+    return ", ".join(parts) or "nothing new"
+
+
+def send_after(app: App) -> None:
+    """After a command that recorded something: its journal lines to the folder, if sync is set up."""
+    if "store" not in app.__dict__ or not app.store.journaling:
+        return
+    from handhabit.store import StoreError
+    from handhabit.sync.folder import SyncFolderError
+    from handhabit.sync.syncing import folder_of, send
+
+    try:
+        send(app.store, folder_of(app.store, app.config.sync), utc_now())
+    except (SyncFolderError, StoreError) as exc:
+        click.echo(f"handhabit: warning: recorded here, not yet in the sync folder: {exc}", err=True)
+
+
+@click.command(short_help="Merge the other devices' records from the sync folder now.")
+@click.pass_obj
+def sync(app: App) -> None:
+    """Send this device's changes to the sync folder and merge what the other devices wrote there."""
+    from handhabit.sync.folder import SyncFolderError
+    from handhabit.sync.syncing import sync as sync_round
+
+    settings = app.config.sync
+    if settings.folder is None:
+        raise Failure(NO_FOLDER)
+    try:
+        done = sync_round(app.store, settings, utc_now())
+    except SyncFolderError as exc:
+        raise RuntimeFailure(str(exc)) from None
+    click.echo(f"Sent {counted(done.sent, 'change')} to {settings.folder}.")
+    for name, counts in sorted(done.received.items()):
+        click.echo(f"From {name}: {what(counts)}.")
+    if not done.received:
+        click.echo("No other device has written there yet.")
+    for line in done.problems:
+        click.echo(f"handhabit: warning: {line}", err=True)
