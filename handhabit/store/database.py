@@ -284,20 +284,25 @@ class Store:
         self._add(event)
 
     @_guarded
-    def events(self, since: datetime | None = None) -> list[Event]:
+    def events(self, since: datetime | None = None, *, local_only: bool = False) -> list[Event]:
+        """The events from `since` on, in time order. `local_only`: only those recorded here, none merged
+        from another device or imported: what drives this machine's reminders (its snoozes) must be its own."""
         rows = self._rows(
-            "SELECT * FROM events WHERE at_utc >= ? ORDER BY at_utc, rowid",
+            f"SELECT * FROM events WHERE {self._local(local_only)}at_utc >= ? ORDER BY at_utc, rowid",
             [utc_text(since) if since else ""],
         )
         return self._records(Event, rows)
 
     @_guarded
-    def last_fired(self) -> dict[str, datetime]:
+    def last_fired(self, *, local_only: bool = False) -> dict[str, datetime]:
         """When each reminder last fired, so break reminders keep their rhythm across restarts: one lookup
-        per reminder on the (reminder, kind, at_utc) index."""
+        per reminder on the (reminder, kind, at_utc) index. `local_only`: fired here (as `events`), so
+        another machine's reminder does not set this one's rhythm."""
         reminders = [row[0] for row in self.conn.execute("SELECT DISTINCT reminder FROM events")]  # the index alone
+        local = self._local(local_only)
         rows = [row for reminder in reminders for row in self._rows(
-            "SELECT * FROM events WHERE reminder IS ? AND kind = 'fired' ORDER BY at_utc DESC LIMIT 1", [reminder]
+            f"SELECT * FROM events WHERE {local}reminder IS ? AND kind = 'fired' ORDER BY at_utc DESC LIMIT 1",
+            [reminder],
         )]
         return {event.reminder: event.at_utc for event in self._records(Event, rows) if event.reminder}
 
@@ -306,11 +311,16 @@ class Store:
         """The newest event of these kinds recorded here: the pause in force is the newest pause or resume,
         by order of recording (a clock set back must not revive an ended pause), never an imported one."""
         marks = ", ".join("?" for _ in kinds)
-        local = "seq IS NOT NULL AND " if self._order == "seq" else ""
         rows = list(self._rows(
-            f"SELECT * FROM events WHERE {local}kind IN ({marks}) ORDER BY {self._order} DESC LIMIT 1", kinds
+            f"SELECT * FROM events WHERE {self._local(True)}kind IN ({marks}) ORDER BY {self._order} DESC LIMIT 1",
+            kinds,
         ))
         return self._records(Event, rows)[0] if rows else None
+
+    def _local(self, wanted: bool) -> str:
+        """The condition (with its AND) that keeps the rows recorded here: merged and imported ones have no
+        `seq`. A schema-1 database has no `seq`, and no sync either: all of it was recorded here."""
+        return "seq IS NOT NULL AND " if wanted and self._order == "seq" else ""
 
     @_guarded
     def fired_count(self) -> int:
