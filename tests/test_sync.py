@@ -134,3 +134,15 @@ def test_a_line_of_a_newer_version_is_named_and_the_rest_of_its_file_waits(a: Ho
     assert result.returncode == 0
     assert f"{journal}: line 2" in result.stderr and result.stderr.count("\n") == 1
     assert (b.today(), b.today("stretch")) == ((1, False), (0, False))  # nothing after the line is taken
+
+
+def test_undo_on_one_machine_takes_back_what_the_other_just_recorded(a: Home, b: Home) -> None:
+    a.ok("done", "hand-massage")
+    b.ok("sync")
+    assert b.ok("undo").startswith("Undid hand-massage")
+    assert a.today() == (1, False)
+    a.ok("sync")
+    assert a.today() == (0, False)
+    a.ok("done", "hand-massage")  # and a record taken back never comes back, whatever is merged later
+    b.ok("sync")
+    assert b.today() == (1, False)

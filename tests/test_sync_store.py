@@ -111,7 +111,9 @@ def test_the_database_merges_as_the_pure_merge_says_in_any_order_and_again(
 
 
 @LATER
-def test_merged_records_are_history_never_this_machines_newest(tmp_path: Path) -> None:
+def test_a_merged_session_can_be_undone_here_a_merged_pause_does_not_pause_here(tmp_path: Path) -> None:
     store = Store(tmp_path / "hh.db")
-    store.merge("devices/a/2026-11.jsonl", [SESSION], Position(10, 2))
-    assert store.undo_last(datetime.now(UTC)) is None
+    store.merge("devices/a/2026-11.jsonl", [SESSION, EVENT], Position(10, 2))
+    assert store.latest_of("paused", "resumed") is None
+    undone = store.undo_last(datetime.now(UTC))
+    assert undone is not None and undone.id == SESSION.id

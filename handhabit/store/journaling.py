@@ -2,8 +2,8 @@
 lines a local change leaves, this installation's id, and the merge of other devices' changes by the rules
 of `sync.merge` (insert or ignore by id; deleted at the earliest mark seen, also a mark that came first).
 
-Merged rows get no `seq`: like imported ones they are history, so `undo`, `resume` and a snooze never take
-another machine's record for this machine's newest.
+Merged sessions are numbered (`seq`) as they arrive, so `undo` here can take back what was just done there;
+merged events are not, like imported ones, so another machine's pause or snooze never acts here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from handhabit.interchange import to_row
-from handhabit.records import TABLE_OF, Deletion, Event, Record, utc_text
+from handhabit.records import TABLE_OF, Deletion, Event, Record, Session, utc_text
 from handhabit.sync.journal import Change, Position, encode
 
 DEVICE = "device"  # the sync_meta key of this installation's id
@@ -62,8 +62,13 @@ def merge(conn: sqlite3.Connection, changes: Iterable[Change]) -> Counter[str]:
 
 
 def _insert(conn: sqlite3.Connection, record: Record) -> int:
+    """A session takes its place in the order of recording here as it arrives, so `undo` on this machine
+    takes back the session just done on the other; an event does not, so another machine's pause or snooze
+    never becomes this machine's (`latest_of`, the pending snoozes)."""
     table, row = TABLE_OF[type(record)], to_row(record)
     names, marks = ", ".join(row), ", ".join("?" for _ in row)
+    if isinstance(record, Session):
+        names, marks = names + ", seq", marks + ", (SELECT coalesce(max(seq), 0) + 1 FROM sessions)"
     added = conn.execute(f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})", list(row.values())).rowcount
     if not isinstance(record, Event):
         waiting = conn.execute("DELETE FROM sync_pending WHERE tbl = ? AND id = ? RETURNING deleted_utc",
