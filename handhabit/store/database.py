@@ -288,7 +288,7 @@ class Store:
         """The events from `since` on, in time order. `local_only`: only those recorded here, none merged
         from another device or imported: what drives this machine's reminders (its snoozes) must be its own."""
         rows = self._rows(
-            f"SELECT * FROM events WHERE {self._local(local_only)}at_utc >= ? ORDER BY at_utc, rowid",
+            f"SELECT * FROM events WHERE {self._here(local_only)}at_utc >= ? ORDER BY at_utc, rowid",
             [utc_text(since) if since else ""],
         )
         return self._records(Event, rows)
@@ -299,7 +299,7 @@ class Store:
         per reminder on the (reminder, kind, at_utc) index. `local_only`: fired here (as `events`), so
         another machine's reminder does not set this one's rhythm."""
         reminders = [row[0] for row in self.conn.execute("SELECT DISTINCT reminder FROM events")]  # the index alone
-        local = self._local(local_only)
+        local = self._here(local_only)
         rows = [row for reminder in reminders for row in self._rows(
             f"SELECT * FROM events WHERE {local}reminder IS ? AND kind = 'fired' ORDER BY at_utc DESC LIMIT 1",
             [reminder],
@@ -312,12 +312,12 @@ class Store:
         by order of recording (a clock set back must not revive an ended pause), never an imported one."""
         marks = ", ".join("?" for _ in kinds)
         rows = list(self._rows(
-            f"SELECT * FROM events WHERE {self._local(True)}kind IN ({marks}) ORDER BY {self._order} DESC LIMIT 1",
+            f"SELECT * FROM events WHERE {self._here(True)}kind IN ({marks}) ORDER BY {self._order} DESC LIMIT 1",
             kinds,
         ))
         return self._records(Event, rows)[0] if rows else None
 
-    def _local(self, wanted: bool) -> str:
+    def _here(self, wanted: bool) -> str:
         """The condition (with its AND) that keeps the rows recorded here: merged and imported ones have no
         `seq`. A schema-1 database has no `seq`, and no sync either: all of it was recorded here."""
         return "seq IS NOT NULL AND " if wanted and self._order == "seq" else ""
@@ -382,6 +382,15 @@ class Store:
 
         with self._writing() as conn:
             return journaling.device_id(conn)
+
+    @_guarded
+    def known_device_id(self) -> str | None:
+        """This installation's id if it has synced: read only, for `status`."""
+        if self._schema < 5:
+            return None
+        from handhabit.store import journaling
+
+        return journaling.meta(self.conn, journaling.DEVICE)
 
     @_guarded
     def queue_history(self) -> int:
