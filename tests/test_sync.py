@@ -146,3 +146,12 @@ def test_undo_on_one_machine_takes_back_what_the_other_just_recorded(a: Home, b:
     a.ok("done", "hand-massage")  # and a record taken back never comes back, whatever is merged later
     b.ok("sync")
     assert b.today() == (1, False)
+
+
+def test_status_names_the_folder_and_when_each_other_device_last_wrote(a: Home, b: Home, folder: Path) -> None:
+    assert f'Sync: {folder} as "desk"; no other device has written there yet.' in b.ok("status")
+    a.ok("done", "hand-massage")
+    line = next(line for line in b.ok("status").splitlines() if line.startswith("Sync:"))
+    assert line.startswith(f'Sync: {folder} as "desk"; laptop last wrote ')
+    folder.rename(folder.with_name("away"))
+    assert "the sync folder" in next(line for line in b.ok("status").splitlines() if line.startswith("Sync:"))

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from handhabit.cli.app import App, Failure, RuntimeFailure, local
+from handhabit.cli.syncing import status_line
 from handhabit.clock import utc_now, zone
 from handhabit.schedule import next_fire, wall_instant
 from handhabit.timeinput import YEAR, parse_instant
@@ -191,6 +192,8 @@ def status(app: App) -> None:
         click.echo(f"handhabit is running (pid {pid or 'unknown'}).")
     config, tz, now = app.config, app.zone, utc_now()
     click.echo(f"Config: {config.source or 'the built-in default'}; database: {app.db_path}.")
+    if (synced := status_line(app)) is not None:
+        click.echo(synced)
     until = paused_until(app.reader.latest_of(PAUSED, RESUMED), now)
     click.echo(f"Paused until {local(until, tz)}." if until else "Not paused.")
     sessions, fired = app.reader.last_session_times(), app.reader.last_fired()

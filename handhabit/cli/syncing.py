@@ -5,13 +5,15 @@ the database for the next command (one warning line; what was recorded here stay
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 import click
 
-from handhabit.cli.app import App, Failure, RuntimeFailure, counted
+from handhabit.cli.app import App, Failure, RuntimeFailure, counted, local
 from handhabit.clock import utc_now
 
 NO_FOLDER = 'no sync folder: set [sync] folder = "~/Sync/handhabit" in the config (a folder your sync tool shares)'
+NOBODY = "00000000-0000-4000-8000-000000000000"  # the id to list every device as another before this one has one
 KINDS = (("sessions", "session"), ("excuses", "excuse"), ("events", "event"), ("deleted", "taken back"))
 
 
@@ -56,3 +58,23 @@ def sync(app: App) -> None:
         click.echo("No other device has written there yet.")
     for line in done.problems:
         click.echo(f"handhabit: warning: {line}", err=True)
+
+
+def status_line(app: App) -> str | None:
+    """`status`'s word on sync: the folder, this device's name, and the other devices with when each last
+    wrote there. Read only: a device that never synced has no id yet, and then every device is another."""
+    settings = app.config.sync
+    if settings.folder is None:
+        return None
+    from handhabit.sync.folder import Folder, SyncFolderError
+
+    own = app.reader.known_device_id()
+    try:
+        others = Folder(settings.folder, own or NOBODY, settings.device).others()
+    except SyncFolderError as exc:
+        return f"Sync: {exc}."
+    last: dict[str, datetime] = {}
+    for journal in others:
+        last[journal.device_name] = max(journal.modified, last.get(journal.device_name, journal.modified))
+    seen = "; ".join(f"{name} last wrote {local(at, app.zone)}" for name, at in sorted(last.items()))
+    return f'Sync: {settings.folder} as "{settings.device}"; ' + (seen or "no other device has written there yet") + "."
