@@ -155,3 +155,21 @@ def test_status_names_the_folder_and_when_each_other_device_last_wrote(a: Home, 
     assert line.startswith(f'Sync: {folder} as "desk"; laptop last wrote ')
     folder.rename(folder.with_name("away"))
     assert "the sync folder" in next(line for line in b.ok("status").splitlines() if line.startswith("Sync:"))
+
+
+def test_a_line_still_syncing_waits_and_a_file_the_sync_tool_shortened_is_read_again(a: Home, b: Home,
+                                                                                     folder: Path) -> None:
+    a.ok("done", "hand-massage")
+    journal = next((folder / "devices").glob("*/*.jsonl"))
+    whole = journal.read_bytes()
+    a.ok("done", "stretch")
+    grown = journal.read_bytes()
+    journal.write_bytes(grown[:-10])  # the second line only partly here yet
+    assert "From laptop: 1 session." in b.ok("sync")
+    journal.write_bytes(grown)
+    assert "From laptop: 1 session." in b.ok("sync")  # the rest of the line, now whole
+    journal.write_bytes(whole)  # an older copy won: the file is shorter than what was read
+    result = b.run("sync")
+    assert result.returncode == 0 and result.stderr.count("\n") == 1
+    assert "shorter than when it was last read" in result.stderr
+    assert (b.today(), b.today("stretch")) == ((1, False), (1, False))  # nothing lost, nothing doubled
