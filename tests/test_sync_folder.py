@@ -19,6 +19,7 @@ import pytest
 from handhabit.records import Deletion
 from handhabit.sync.folder import Folder, JournalFile, Shrunk, SyncFolderError
 from handhabit.sync.journal import Position, encode, read_lines
+from tests.builders import needs_root, read_only
 
 UTC = timezone.utc
 NOV = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -307,15 +308,12 @@ def test_a_folder_that_vanishes_between_calls_is_one_line_and_is_not_made_again(
     assert not root.exists()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through any mode")
-def test_a_read_only_folder_is_one_line_with_the_fix(root: Path, folder: Folder) -> None:
-    root.chmod(0o500)
-    try:
-        with pytest.raises(SyncFolderError) as failure:
-            folder.append(LINES[:1], NOV)
-    finally:
-        root.chmod(0o700)
-    one_line(failure, f"cannot write {root / 'devices'}: Permission denied", f"(chmod u+rwX {root})")
+@needs_root
+def test_a_read_only_folder_is_one_line_with_the_fix(small_disk: Path) -> None:
+    folder = Folder(small_disk, ME, "laptop")
+    with read_only(small_disk), pytest.raises(SyncFolderError) as failure:
+        folder.append(LINES[:1], NOV)
+    one_line(failure, f"cannot write {small_disk / 'devices'}", "mount it writable")
 
 
 @pytest.mark.parametrize(("code", "fix"), [
