@@ -6,6 +6,7 @@ Validation is pure (`parse` takes the decoded TOML); only `load` touches the fil
 from __future__ import annotations
 
 import re
+import socket
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -99,12 +100,22 @@ class Notify:
 
 
 @dataclass(frozen=True)
+class Sync:
+    """Sync is off while `folder` is None. `device` is only what `status` and `sync` show: devices are told
+    apart by an id each database makes for itself, as two machines may well share a host name."""
+
+    folder: Path | None = None
+    device: str = field(default_factory=socket.gethostname)
+
+
+@dataclass(frozen=True)
 class Config:
     general: General
     notify: Notify
     habits: tuple[Habit, ...]
     reminders: tuple[Reminder, ...]
     routines: tuple[Routine, ...]
+    sync: Sync = field(default_factory=Sync)
     source: Path | None = field(default=None, compare=False)  # None: the built-in default
 
     def habit(self, habit_id: str) -> Habit:
@@ -126,6 +137,7 @@ BACKENDS = ("auto", "dbus", "plyer", "log")
 MIN_EVERY = timedelta(minutes=5)
 # A snooze of seconds is there to try the button out (and for tests); a longer one than a day is a pause.
 SNOOZE_LEAST, SNOOZE_MOST = timedelta(seconds=5), timedelta(hours=24)
+DEVICE_NAME_MOST = 64  # a name to tell machines apart in a line of `status`, not a description
 DAY_SECONDS = 24 * 60 * 60  # like every duration in the config: a step, a daily target in minutes
 DAY_MINUTES = DAY_SECONDS // 60
 MAX_SESSIONS = DAY_MINUTES
@@ -327,6 +339,35 @@ def _parse_backend(text: str) -> str:
     return text
 
 
+def _sync_folder(text: str) -> Path:
+    """Absolute only: the CLI and the service run in different working folders, and a relative path would
+    name a different folder for each."""
+    _one_line(text, "~/Sync/handhabit")
+    if not text.strip():
+        raise ValueError('is empty (name the synced folder, e.g. "~/Sync/handhabit", or leave folder out)')
+    folder = Path(text).expanduser()
+    if not folder.is_absolute():
+        raise ValueError(f'{_show(text)} is a relative path (start it with "~/" or "/", e.g. "~/Sync/handhabit")')
+    return folder
+
+
+def device_name(text: str) -> str:
+    """`[sync] device`, and the name another device's device.json gives it in the sync folder: shown in one
+    line of `status` and `sync`, so held to the same rules wherever it comes from."""
+    _one_line(text, "laptop")
+    if not text.strip():
+        raise ValueError('is empty (name this machine, e.g. "laptop")')
+    if len(text) > DEVICE_NAME_MOST:
+        raise ValueError(f'is {len(text)} characters long (use at most {DEVICE_NAME_MOST}, e.g. "laptop")')
+    return text
+
+
+def _one_line(text: str, example: str) -> None:
+    """A line break or other control character would break the one-line messages the value appears in."""
+    if any(ord(char) < 32 or ord(char) == 127 for char in text):
+        raise ValueError(f'holds a line break or control character (write it on one line, e.g. "{example}")')
+
+
 def _general(c: _Checker) -> General:
     c.unknown(("day_starts_at", "week_starts_on", "timezone"))
     return General(
@@ -343,6 +384,14 @@ def _notify(c: _Checker) -> Notify:
         snooze=c.parsed("snooze", snooze_length, timedelta(minutes=10)),
         hold_while_away=c.boolean("hold_while_away", True),
         away_after=c.parsed("away_after", _at_least_a_minute, timedelta(minutes=5)),
+    )
+
+
+def _sync(c: _Checker) -> Sync:
+    c.unknown(("folder", "device"))
+    return Sync(
+        folder=c.parsed("folder", _sync_folder, None),
+        device=c.parsed("device", device_name, socket.gethostname()),
     )
 
 
@@ -452,9 +501,10 @@ def parse(data: Mapping[str, Any], source: str, builtin_routines: Sequence[Routi
     """Validates decoded TOML; `builtin_routines` stay available unless the file redefines them by id."""
     errors: list[str] = []
     root = _Checker(source, errors, data, "")
-    root.unknown(("general", "notify", "habits", "reminders", "routines"))
+    root.unknown(("general", "notify", "sync", "habits", "reminders", "routines"))
     general = _general(root.table("general"))
     notify = _notify(root.table("notify"))
+    sync = _sync(root.table("sync"))
     habits = tuple(_habit(h) for h in root.tables("habits"))
     reminders = tuple(_reminder(r) for r in root.tables("reminders"))
     own_routines = tuple(_routine(r) for r in root.tables("routines"))
@@ -475,7 +525,7 @@ def parse(data: Mapping[str, Any], source: str, builtin_routines: Sequence[Routi
             _must_name(root, f"reminders[{index}].routine", reminder.routine, routine_ids, "routine")
     if errors:
         raise ConfigError(errors)
-    return Config(general, notify, habits, reminders, routines)
+    return Config(general, notify, habits, reminders, routines, sync)
 
 
 def _closest(word: str, known: Sequence[str]) -> str | None:

@@ -7,6 +7,12 @@ the file changes, keeping the last good config when the new one is broken or the
 scheduler (`steady`) keeps the jobs on time when the wall clock steps. On a desktop it takes the
 answers of the notification's buttons, holds break reminders while the person is away (`holding`) and
 wakes at once after a suspend; the DBus conversations behind these live in `desktop/`.
+
+With a sync folder set (`[sync]`), it sends what it records there on its heartbeat and after a fire, and
+merges the other devices' changes at start, on the heartbeat when one of their journals changed, and just
+before it decides a reminder: a session done on another machine puts off this machine's reminder. Only
+this machine's own events (snoozes, fires) drive its reminders; sessions count from every device. A folder
+that fails is a line when it starts failing and one when it works again, and the reminders go on.
 """
 
 from __future__ import annotations
@@ -32,13 +38,15 @@ from apscheduler.triggers.date import DateTrigger
 from handhabit import habits, holding, readiness, snoozes
 from handhabit.clock import utc_now
 from handhabit.clock import zone as configured_zone
-from handhabit.config import Config, ConfigError, Habit, Reminder, load
+from handhabit.config import Config, ConfigError, Habit, Reminder, Sync, load
 from handhabit.notify import Answer, Answering, Note, Notifier, choose, deliver
 from handhabit.pauses import PAUSED, RESUMED, paused_until
 from handhabit.records import Event, Session
 from handhabit.schedule import UTC, break_still_due
 from handhabit.steady import SteadyScheduler
 from handhabit.store import Store, StoreError
+from handhabit.sync import syncing
+from handhabit.sync.folder import Folder, JournalFile, SyncFolderError
 from handhabit.tips import tip
 from handhabit.triggers import ReminderTrigger
 from handhabit.units import format_duration
@@ -95,6 +103,11 @@ def _stamp(path: Path | None) -> tuple[int, int] | None:
     return (info.st_mtime_ns, info.st_size) if info is not None else None
 
 
+def _mark(journal: JournalFile) -> tuple[int, datetime]:
+    """What tells a journal changed since it was merged: its size and time, from the listing alone."""
+    return journal.size, journal.modified
+
+
 def compose(reminder: Reminder, habit: Habit, progress: str | None, tip: str, due: datetime | None = None,
             snooze: timedelta = timedelta(minutes=10)) -> Note:
     return Note(summary=habit.name, message=reminder.message, tip=tip, progress=progress,
@@ -130,11 +143,18 @@ class Daemon:
         self._last_fire: dict[str, datetime] = {}
         self._fired: int | None = None  # reminders fired so far, ever: where the tip rotation stands
         self._snoozed: dict[str, datetime] = {}  # reminder id -> when its scheduled snooze ends
+        self._syncing = threading.Lock()  # one sync step at a time: two sends at once would write a batch twice
+        self._folder: Folder | None = None  # the sync folder as last built (None: not yet, or sync is off)
+        self._seen: dict[Path, tuple[int, datetime]] = {}  # the other devices' journals as merged last
+        self._sync_trouble: str | None = None  # the line the folder fails with, while it fails
+        self._problems_told: set[str] = set()  # the journals' bad lines already logged at WARNING
+        store.journaling = config.sync.folder is not None  # what the daemon records goes out when sync is on
 
     # wiring
     def schedule_jobs(self) -> None:
+        self.sync()
         self._last_session = self._read(self.store.last_session_times, {})
-        self._last_fire = self._read(self.store.last_fired, {})
+        self._last_fire = self._read(lambda: self.store.last_fired(local_only=True), {})
         self._schedule_reminders()
         self._listen(self.notifiers)
         self.check_snoozes()
@@ -206,6 +226,7 @@ class Daemon:
         self.scheduler.add_listener(self._on_started, EVENT_SCHEDULER_STARTED)
         self.scheduler.start()
         self.presence.close()
+        self._send_out(utc_now())  # what the last jobs recorded
         self.store.close()
         log.info("handhabit stopped")
 
@@ -253,7 +274,10 @@ class Daemon:
             self.notifiers = tuple(choose(config.notify.backend, self.buses))
             self._listen(self.notifiers)
         with self._lock:
-            self.config, self.zone = config, configured_zone(config.general, warn=log.warning)
+            before, self.config = self.config.sync, config
+            self.zone = configured_zone(config.general, warn=log.warning)
+        if config.sync != before:
+            self._sync_changed(config.sync)
         self.presence.set_away_after(config.notify.away_after)
         self._watch_presence()
         self._schedule_reminders()
@@ -282,6 +306,7 @@ class Daemon:
         feeds systemd's watchdog (WatchdogSec=3min), which thereby hears that the loop itself is alive.
         What could hold it up (a database locked for its busy timeout, a reload that waits for the
         desktop) delays the reminders due meanwhile by that long, never loses them."""
+        self.sync()
         self._refresh_sessions()
         self.check_snoozes()
         if self.config_path is not None and _stamp(self.config_path) != self._config_stamp:
@@ -298,6 +323,7 @@ class Daemon:
         now = utc_now()
         if why == "due":
             self._end_snooze(reminder.id)  # it comes by its schedule: a snooze of it has nothing left to do
+        self._take_in(now)  # a session done on another machine since the last heartbeat counts
         self._refresh_sessions()
         until = paused_until(self._read(lambda: self.store.latest_of(PAUSED, RESUMED), None), now)
         if until is not None:
@@ -328,6 +354,7 @@ class Daemon:
             self._last_fire[reminder.id] = now
             self._held.pop(reminder.id, None)
         self._record(reminder, "fired", detail if why == "due" else f"{detail} ({why})", now)
+        self._send_out(now)
         readiness.notify(f"STATUS={self.status()}")
 
     # away and back
@@ -404,7 +431,7 @@ class Daemon:
         """Schedules the snoozes recorded by a button or `handhabit snooze` that are still to come; at
         start, on SIGUSR1 and on the heartbeat, so a snooze outlives a restart and a lost signal."""
         now = utc_now()
-        events = self._read(lambda: self.store.events(since=now - snoozes.LOOKBACK), None)
+        events = self._read(lambda: self.store.events(since=now - snoozes.LOOKBACK, local_only=True), None)
         if events is None:
             return
         for reminder_id, until in snoozes.pending(events, now).items():
@@ -437,6 +464,76 @@ class Daemon:
         due = event.scheduled_run_time.astimezone(self.zone).strftime("%H:%M")
         grace = format_duration(reminder.grace)
         self._record(reminder, "missed", f"due {due}, later than its grace of {grace}", utc_now())
+
+    # sync
+    def sync(self) -> None:
+        """A round with the sync folder when one is set: this device's outbox out, then whatever changed in
+        the other devices' journals (told by a listing, not a reading) merged in."""
+        now = utc_now()
+        self._send_out(now)
+        self._take_in(now)
+
+    def _send_out(self, now: datetime) -> None:
+        self._with_folder("send", lambda folder: syncing.send(self.store, folder, now))
+
+    def _take_in(self, now: datetime) -> None:
+        """Merges the other devices' journals whose size or time changed since they were last merged; a
+        merge that brought sessions restarts the break clocks (`_refresh_sessions`)."""
+
+        def take_in(folder: Folder) -> None:
+            listing = folder.others()
+            changed = [journal for journal in listing if self._seen.get(journal.path) != _mark(journal)]
+            if not changed:
+                return
+            done = syncing.receive(self.store, folder, now, changed)
+            with self._lock:
+                self._seen.update((journal.path, _mark(journal)) for journal in changed)
+            for line in done.problems:
+                told = line in self._problems_told
+                self._problems_told.add(line)
+                log.log(logging.DEBUG if told else logging.WARNING, "sync: %s", line)
+            brought = {name: +counts for name, counts in done.received.items() if +counts}
+            for name, counts in sorted(brought.items()):
+                log.info("sync: from %s: %s", name, ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())))
+            if any(counts["sessions"] or counts["deleted"] for counts in brought.values()):
+                self._refresh_sessions()
+
+        self._with_folder("merge", take_in)
+
+    def _with_folder(self, doing: str, step: Callable[[Folder], object]) -> None:
+        """Runs a sync step when sync is on; a failing folder or database is one line when it starts
+        failing (or fails otherwise), one when it works again, and DEBUG in between: never fatal."""
+        settings = self.config.sync
+        if settings.folder is None:
+            return
+        with self._syncing:
+            try:
+                if self._folder is None:
+                    self._folder = syncing.folder_of(self.store, settings)
+                step(self._folder)
+            except (SyncFolderError, StoreError) as exc:
+                line = str(exc)
+                level = logging.DEBUG if line == self._sync_trouble else logging.WARNING
+                log.log(level, "sync (%s) failed, recording here meanwhile: %s", doing, line)
+                self._sync_trouble = line
+                return
+            if self._sync_trouble is not None:
+                log.info("sync works again with %s", settings.folder)
+                self._sync_trouble = None
+
+    def _sync_changed(self, settings: Sync) -> None:
+        """A reload turned sync on or off, or moved its folder: the store journals only while it is on, and
+        a new folder is merged from scratch of what was seen (the database keeps where each file was read)."""
+        self.store.journaling = settings.folder is not None
+        with self._syncing:
+            self._folder, self._sync_trouble = None, None
+            self._seen.clear()
+            self._problems_told.clear()
+        if settings.folder is None:
+            log.info("sync is off")
+            return
+        log.info("sync with %s as %s", settings.folder, settings.device)
+        self.sync()
 
     # helpers
     def _refresh_sessions(self) -> None:

@@ -19,7 +19,7 @@ from datetime import date, datetime, timezone
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from handhabit.records import Event, Excuse, Flaw, Record, Session, flaws, parse_utc, utc_text
+from handhabit.records import Deletion, Event, Excuse, Flaw, Record, Session, flaws, parse_utc, utc_text
 from handhabit.zones import known_zone
 
 FORMAT = "handhabit-export"
@@ -33,8 +33,8 @@ R = TypeVar("R", Session, Excuse, Event)
 Row = dict[str, Any]
 
 
-def to_row(record: Record) -> Row:
-    """The one text form of a record, shared by the database and the export so neither can drift."""
+def to_row(record: Record | Deletion) -> Row:
+    """The one text form of a record, shared by the database, the export and the sync journal so none can drift."""
     row = {item.name: getattr(record, item.name) for item in fields(record)}  # asdict's deep copy is 5x slower
     for key, value in row.items():
         if isinstance(value, datetime):
@@ -294,11 +294,66 @@ _EVENT = (
     _Field("habit", _text, '"hand-massage"', required=False), _Field("kind", _name, '"fired"'),
     _Field("detail", _text, '"target met"', required=False),
 )
+_DELETION = (
+    _Field("table", _name, '"sessions"'), _ID, _Field("deleted_utc", _instant, '"2025-03-10T19:05:00Z"'),
+)
+_SPECS: dict[type, tuple[_Field, ...]] = {
+    Session: _SESSION, Excuse: _EXCUSE, Event: _EVENT, Deletion: _DELETION,
+}
+_SINGULAR = {Session: "session", Excuse: "excuse", Event: "event", Deletion: "deletion mark"}
+Checked = TypeVar("Checked", bound=Record | Deletion)
+
+
+def _checked_fields(
+    item: dict[str, Any], kind: type[Checked], path: str,
+) -> tuple[dict[str, Any], list[Flaw]]:
+    """Each field on its own: present when required, of its type, in its form. The values come back even
+    when some are wrong, so a list can still tell a duplicate id."""
+    values: dict[str, Any] = {}
+    problems: list[Flaw] = []
+    singular = _SINGULAR[kind]
+    for spec_field in _SPECS[kind]:
+        value = values[spec_field.name] = item.get(spec_field.name)
+        if value is None:
+            if spec_field.required:
+                problem = "is null" if spec_field.name in item else "missing"
+                fix = f"every {singular} needs {spec_field.name}, e.g. {spec_field.example}"
+                problems.append(Flaw(f"{path}.{spec_field.name}", problem, fix))
+            continue
+        try:
+            values[spec_field.name] = spec_field.check(value, spec_field.example)
+        except _Bad as bad:
+            problems.append(Flaw(f"{path}.{spec_field.name}", bad.problem, bad.fix))
+    return values, problems
+
+
+def _whole(
+    kind: type[Checked], values: dict[str, Any], path: str, now: datetime | None,
+) -> tuple[Checked | None, list[Flaw]]:
+    """The record its fields make, by the store's own rules (`records.flaws`)."""
+    record = kind(**values)
+    wrong = [Flaw(f"{path}.{flaw.field}", flaw.problem, flaw.fix) for flaw in flaws(record, now)]
+    return (None if wrong else record), wrong
+
+
+def _not_an_object(item: object, kind: type[Checked], path: str) -> Flaw:
+    singular = _SINGULAR[kind]
+    return Flaw(path, f"is {_kind(item)}, not an object", f'write each {singular} as {{"id": …}}')
+
+
+def read_record(
+    kind: type[Checked], item: object, path: str, now: datetime | None = None,
+) -> tuple[Checked | None, list[Flaw]]:
+    """One record (or deletion mark) from decoded JSON, checked as an import checks each of its records, so
+    a record that comes another way (a sync journal) meets the same rules; `path` leads each flaw."""
+    if not isinstance(item, dict):
+        return None, [_not_an_object(item, kind, path)]
+    values, problems = _checked_fields(item, kind, path)
+    return (None, problems) if problems else _whole(kind, values, path, now)
 
 
 def _read_list(
-    document: dict[str, Any], key: str, kind: type[R], spec: tuple[_Field, ...], problems: list[Flaw],
-    now: datetime | None,
+    document: dict[str, Any], key: str, kind: type[R], problems: list[Flaw], now: datetime | None,
 ) -> list[R]:
     """Checks every field of every record, then each whole record by the store's own rules (`records.flaws`),
     and keeps going, so one run lists all that is wrong."""
@@ -306,30 +361,16 @@ def _read_list(
     if not isinstance(items, list):
         problems.append(Flaw(key, f"is {_kind(items)}, not a list", f"write {key} as a list, [] if there are none"))
         return []
-    singular = key[:-1]
     records: list[R] = []
     first_index: dict[str, int] = {}
     for index, item in enumerate(items):
         path = f"{key}[{index}]"
         if not isinstance(item, dict):
-            problems.append(Flaw(path, f"is {_kind(item)}, not an object", f'write each {singular} as {{"id": …}}'))
+            problems.append(_not_an_object(item, kind, path))
             continue
-        values: dict[str, Any] = {}
-        valid = True
-        for spec_field in spec:
-            value = values[spec_field.name] = item.get(spec_field.name)
-            if value is None:
-                if spec_field.required:
-                    valid = False
-                    problem = "is null" if spec_field.name in item else "missing"
-                    fix = f"every {singular} needs {spec_field.name}, e.g. {spec_field.example}"
-                    problems.append(Flaw(f"{path}.{spec_field.name}", problem, fix))
-                continue
-            try:
-                values[spec_field.name] = spec_field.check(value, spec_field.example)
-            except _Bad as bad:
-                valid = False
-                problems.append(Flaw(f"{path}.{spec_field.name}", bad.problem, bad.fix))
+        values, wrong = _checked_fields(item, kind, path)
+        problems.extend(wrong)
+        valid = not wrong
         record_id = values["id"]
         if isinstance(record_id, str) and record_id.strip():  # also for a record with other problems
             if record_id in first_index:
@@ -341,10 +382,9 @@ def _read_list(
                 first_index[record_id] = index
         if not valid:
             continue
-        record = kind(**values)
-        wrong = flaws(record, now)
-        problems.extend(Flaw(f"{path}.{flaw.field}", flaw.problem, flaw.fix) for flaw in wrong)
-        if not wrong:
+        record, wrong = _whole(kind, values, path, now)
+        problems.extend(wrong)
+        if record is not None:
             records.append(record)
     return records
 
@@ -401,9 +441,9 @@ def read_export(data: bytes, now: datetime | None = None) -> Records:
     if "sessions" not in document:
         problems.append(Flaw("sessions", "missing", "an export has a list of sessions, [] when there are none"))
     records = Records(
-        sessions=_read_list(document, "sessions", Session, _SESSION, problems, now),
-        excuses=_read_list(document, "excuses", Excuse, _EXCUSE, problems, now),
-        events=_read_list(document, "events", Event, _EVENT, problems, now),
+        sessions=_read_list(document, "sessions", Session, problems, now),
+        excuses=_read_list(document, "excuses", Excuse, problems, now),
+        events=_read_list(document, "events", Event, problems, now),
     )
     if problems:
         raise BadImport(problems)

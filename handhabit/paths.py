@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from pathlib import Path
 
 import platformdirs
@@ -47,3 +48,20 @@ def private_folder(folder: Path) -> None:
         with contextlib.suppress(OSError):  # not the owner, or a read-only mount: leave it
             if folder.stat().st_mode & 0o077:
                 folder.chmod(0o700)
+
+
+def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Temp file in the same folder, then a rename: a full disk or a crash never leaves a truncated file, and
+    a reader (another process, a sync tool) sees the old file or the new one, never half of it."""
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(handle, mode)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise

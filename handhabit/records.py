@@ -75,6 +75,19 @@ class Event:
 
 
 Record = Session | Excuse | Event
+TABLE_OF: dict[type[Record], str] = {Session: "sessions", Excuse: "excuses", Event: "events"}
+# The tables whose records carry `deleted_utc`: events are never taken back.
+DELETABLE = ("sessions", "excuses")
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """A session undone or an excuse taken back, as a sync journal carries it to the other machines: by
+    table and id alone, so it applies to whichever copy of the record a machine has, even one yet to come."""
+
+    table: str
+    id: str
+    deleted_utc: datetime
 
 
 class DayTotal(NamedTuple):
@@ -229,9 +242,20 @@ def _until(detail: str | None, what: str, keeps: str) -> list[Flaw]:
     return _instant("detail", until, None)
 
 
-def flaws(record: Record, now: datetime | None = None) -> list[Flaw]:
+def deletion_flaws(mark: Deletion, now: datetime | None = None) -> list[Flaw]:
+    """`now` bounds how far ahead the mark may be, as for the `deleted_utc` of a record."""
+    flaws = [*_record_id(mark.id), *_instant("deleted_utc", mark.deleted_utc, now)]
+    if mark.table not in DELETABLE:
+        flaws.append(Flaw("table", f'"{mark.table}" is not a table records are deleted from',
+                          f"use one of {', '.join(DELETABLE)}"))
+    return flaws
+
+
+def flaws(record: Record | Deletion, now: datetime | None = None) -> list[Flaw]:
     if isinstance(record, Session):
         return session_flaws(record, now)
     if isinstance(record, Excuse):
         return excuse_flaws(record, now)
+    if isinstance(record, Deletion):
+        return deletion_flaws(record, now)
     return event_flaws(record, now)

@@ -16,6 +16,8 @@ from time import monotonic
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from handhabit.config import MIN_EVERY, Config, General, Habit, Notify, Reminder, Target, builtin
 from handhabit.daemon import Daemon
 from handhabit.habits import logical_date
@@ -276,3 +278,17 @@ def stored(db: Path, table: str, order: str = "rowid") -> list[tuple[object, ...
         return []
     with sqlite3.connect(db) as conn:
         return conn.execute(f"SELECT {names} FROM {table} ORDER BY {order}").fetchall()
+
+
+# Mounting a tmpfs of its own needs root; CI runs as root, where a mount that fails is a failure.
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a tmpfs (CI runs as root)")
+
+
+@contextmanager
+def read_only(mount: Path) -> Iterator[None]:
+    """The tmpfs of `small_disk` remounted read-only for a while: what no file mode does to root."""
+    subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+    try:
+        yield
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(mount)], check=True)

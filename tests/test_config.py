@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
 
-from handhabit.config import ConfigError, builtin, load
+from handhabit.config import ConfigError, Sync, builtin, load
 from handhabit.defaults import example_toml
 
 BASE = """
@@ -108,6 +109,20 @@ BAD_CONFIGS = [
     ("no-habits", "",
      [': habits: no habits defined (add a [[habits]] table; `handhabit init` writes an example)']),
     ("not-utf8", b'[[habits]]\nid = "h\xe9"\n', [": not UTF-8 text (save the config as UTF-8)"]),
+    ("sync-relative", BASE + '[sync]\nfolder = "Sync/handhabit"\n',
+     [': sync.folder: "Sync/handhabit" is a relative path (start it with "~/" or "/", e.g. "~/Sync/handhabit")']),
+    ("sync-folder-empty", BASE + '[sync]\nfolder = ""\n',
+     [': sync.folder: is empty (name the synced folder, e.g. "~/Sync/handhabit", or leave folder out)']),
+    ("sync-device-empty", BASE + '[sync]\ndevice = " "\n',
+     [': sync.device: is empty (name this machine, e.g. "laptop")']),
+    ("sync-device-lines", BASE + '[sync]\ndevice = "lap\\ntop"\n',
+     [': sync.device: holds a line break or control character (write it on one line, e.g. "laptop")']),
+    ("sync-device-long", BASE + f'[sync]\ndevice = "{"x" * 65}"\n',
+     [': sync.device: is 65 characters long (use at most 64, e.g. "laptop")']),
+    ("sync-typo", BASE + '[sync]\nfoldr = "~/Sync"\n',
+     [': sync.foldr: unknown key (did you mean "folder"?)']),
+    ("sync-not-a-table", 'sync = "~/Sync"\n' + BASE,
+     [': sync: expected a [sync] table, got "~/Sync"']),
 ]
 
 
@@ -184,3 +199,19 @@ def test_shorthands_and_defaults(tmp_path: Path) -> None:
     assert reminder.at == (time(21),)
     assert reminder.days == frozenset(range(7))
     assert reminder.grace == timedelta(minutes=30)
+
+
+def test_sync_folder_and_device(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    path = tmp_path / "config.toml"
+    path.write_text(BASE + '[sync]\nfolder = "~/Sync/handhabit"\ndevice = "Desk at work"\n')
+    assert load(path).sync == Sync(folder=tmp_path / "Sync" / "handhabit", device="Desk at work")
+    path.write_text(BASE + '[sync]\nfolder = "/srv/sync/hands"\n')
+    assert load(path).sync == Sync(folder=Path("/srv/sync/hands"), device=socket.gethostname())
+
+
+def test_sync_is_off_without_a_folder(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(BASE)
+    assert load(path).sync.folder is None
+    assert builtin().sync.folder is None

@@ -59,6 +59,7 @@ SECTION_PATHS: dict[str, tuple[str | int, ...]] = {
     "": (),
     "general": ("general",),
     "notify": ("notify",),
+    "sync": ("sync",),
     "habits": ("habits", 0),
     "habits.target": ("habits", 0, "target"),
     "reminders": ("reminders", 0),
@@ -114,7 +115,7 @@ def known_keys(section: str) -> set[str]:
     data: Any = copy.deepcopy(DEFAULT_CONFIG)
     table = data
     for step in SECTION_PATHS[section]:
-        table = table[step]
+        table = table.setdefault(step, {}) if isinstance(step, str) else table[step]  # [sync] is not in the default
     table[PROBE] = True
     with pytest.raises(ConfigError) as caught:
         parse(data, "probe", builtin().routines)

@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,7 +32,7 @@ import pytest
 from handhabit.records import Event
 from handhabit.store import Store
 from handhabit.store.schema import APPLICATION_ID, SCHEMA_VERSION
-from tests.builders import Running, daemon_env, due_soon, write_config
+from tests.builders import Running, daemon_env, due_soon, needs_root, read_only, write_config
 from tests.desktop import wait_for
 
 ROOT = Path(__file__).parent.parent
@@ -313,25 +313,6 @@ def test_an_empty_file_is_a_new_database(tmp_path: Path) -> None:
 # --- a full disk, a read-only mount ------------------------------------------------------------------------
 
 
-# Mounting a tmpfs of its own needs root; CI runs as root, where a mount that fails is a failure.
-needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to mount a tmpfs (CI runs as root)")
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 512 KiB tmpfs of its own."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k,mode=0700", "tmpfs", str(mount)],
-                             capture_output=True, text=True)
-    assert mounted.returncode == 0, f"cannot mount a tmpfs as root: {mounted.stderr.strip()}"
-    try:
-        yield mount
-    finally:
-        if subprocess.run(["umount", str(mount)], capture_output=True).returncode != 0:
-            subprocess.run(["umount", "-l", str(mount)], capture_output=True)
-
-
 def fill(folder: Path) -> Path:
     """Writes a file until the disk is full to the last byte."""
     filler = folder / "filler"
@@ -397,8 +378,7 @@ def test_a_read_only_mount_refuses_changes_and_still_shows_everything(tmp_path: 
     for n in range(2):
         assert hh(env, "done", "--note", f"before-{n}").returncode == 0
     assert hh(env, "pause", "1h").returncode == 0
-    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
-    try:
+    with read_only(small_disk):
         refusal = f"cannot write {db}: the file system holding {small_disk} is mounted read-only (nothing was " \
                   f"written; {BACKUP})"
         for args in (("done",), ("undo",), ("skip",), ("pause",), ("resume",)):
@@ -412,8 +392,6 @@ def test_a_read_only_mount_refuses_changes_and_still_shows_everything(tmp_path: 
         status = hh(env, "status")
         assert (status.returncode, status.stderr) == (0, "")
         assert "Paused until " in status.stdout
-    finally:
-        subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
     assert live_notes(db) == ["before-0", "before-1"]
 
 

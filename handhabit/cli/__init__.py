@@ -16,7 +16,7 @@ from typing import NoReturn
 import click
 
 from handhabit import __version__
-from handhabit.cli import completion, files, recording, reminders, reports, user_service
+from handhabit.cli import completion, files, recording, reminders, reports, syncing, user_service
 from handhabit.cli.app import FAILURE, USAGE, App, one_line
 from handhabit.paths import default_config_path, default_db_path
 from handhabit.store.errors import InvalidRecord, StoreError
@@ -44,8 +44,15 @@ def cli(ctx: click.Context, config_path: Path | None, db_path: Path | None, verb
 for command in (recording.done, recording.undo, recording.skip, recording.unskip, recording.guide, reports.streak,
                 reports.log_,
                 reminders.run, reminders.pause, reminders.resume, reminders.snooze, reminders.status,
-                user_service.service, files.check, files.init, files.export, files.import_, completion.completion):
+                user_service.service, syncing.sync, files.check, files.init, files.export, files.import_,
+                completion.completion):
     cli.add_command(command)
+
+
+@cli.result_callback()
+def sent_on(_result: object, **_params: object) -> None:
+    """What a command recorded reaches the sync folder before it returns, when sync is set up."""
+    syncing.send_after(click.get_current_context().obj)
 
 
 def main() -> NoReturn:

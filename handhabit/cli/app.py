@@ -4,8 +4,6 @@ config, 1 for what could not be done), and the small helpers that print."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -15,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from handhabit import habits
+from handhabit import habits, paths
 from handhabit.clock import zone
 from handhabit.config import Config, ConfigError, Habit, load
 from handhabit.records import Excuse
@@ -81,7 +79,7 @@ class App:
         """For the commands that record; created, migrated and checked as handhabit's on first use."""
         from handhabit.store import Store  # sqlite-utils is a third of start-up; --help and check skip it
 
-        return Store(self.db_path)
+        return Store(self.db_path, journaling=self.config.sync.folder is not None)
 
     @cached_property
     def reader(self) -> Store:
@@ -128,22 +126,9 @@ def counted(number: int, noun: str) -> str:
 
 
 def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Temp file in the same folder, then a rename: a full disk or a crash never leaves a truncated file.
-    Exports stay private (0600); a unit file must be readable by the service manager."""
-    import tempfile
-
+    """`paths.write_atomically`, its failure one line. Exports stay private (0600); a unit file must be
+    readable by the service manager."""
     try:
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            os.fchmod(handle, mode)
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
+        paths.write_atomically(path, data, mode)
     except OSError as exc:
         raise RuntimeFailure(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from handhabit.cli.app import App, Failure, RuntimeFailure, local
+from handhabit.cli.syncing import status_line
 from handhabit.clock import utc_now, zone
 from handhabit.schedule import next_fire, wall_instant
 from handhabit.timeinput import YEAR, parse_instant
@@ -145,8 +146,9 @@ def snooze(app: App, duration: str | None) -> None:
     except ValueError as exc:
         raise Failure(str(exc)) from None
     config, now = app.config, utc_now()
-    last_fire = max(app.store.last_fired().values(), default=None)
-    events = app.store.events(since=last_fire) if last_fire is not None else []
+    # This machine's reminders: another machine's fires and snoozes are its own business.
+    last_fire = max(app.store.last_fired(local_only=True).values(), default=None)
+    events = app.store.events(since=last_fire, local_only=True) if last_fire is not None else []
     fire = snoozable(events, config.reminders, app.store.last_session_times(), now, app.zone,
                      config.general.day_starts_at)
     if isinstance(fire, NothingToSnooze):
@@ -191,10 +193,12 @@ def status(app: App) -> None:
         click.echo(f"handhabit is running (pid {pid or 'unknown'}).")
     config, tz, now = app.config, app.zone, utc_now()
     click.echo(f"Config: {config.source or 'the built-in default'}; database: {app.db_path}.")
+    if (synced := status_line(app)) is not None:
+        click.echo(synced)
     until = paused_until(app.reader.latest_of(PAUSED, RESUMED), now)
     click.echo(f"Paused until {local(until, tz)}." if until else "Not paused.")
-    sessions, fired = app.reader.last_session_times(), app.reader.last_fired()
-    snoozed = pending(app.reader.events(since=now - LOOKBACK), now)
+    sessions, fired = app.reader.last_session_times(), app.reader.last_fired(local_only=True)
+    snoozed = pending(app.reader.events(since=now - LOOKBACK, local_only=True), now)
     known = {reminder.id for reminder in config.reminders}
     upcoming_times = sorted([
         *((when, reminder.id, "") for reminder in config.reminders

@@ -17,12 +17,13 @@ import re
 import shlex
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from handhabit.excusing import TakeBack
 from handhabit.interchange import R, Row, Rows, UnreadableRow, from_row, to_row
@@ -30,7 +31,9 @@ from handhabit.records import (
     FIRST_DAY,
     LAST_DAY,
     MAX_MINUTES,
+    TABLE_OF,
     DayTotal,
+    Deletion,
     Event,
     Excuse,
     Record,
@@ -42,6 +45,9 @@ from handhabit.records import (
 from handhabit.store.errors import InvalidRecord, StoreError, translate
 from handhabit.store.opening import open_for_reading, open_for_writing
 
+if TYPE_CHECKING:
+    from handhabit.sync.journal import Change, Position
+
 # The newest live session of a habit (twice the habit): among the four days before its latest logical date.
 # A date SQLite cannot read gives '', and so every session of the habit: the bad one is named when read.
 _LATEST_SESSION = """SELECT * FROM sessions WHERE habit = ? AND deleted_utc IS NULL AND logical_date >= coalesce((
@@ -49,7 +55,6 @@ _LATEST_SESSION = """SELECT * FROM sessions WHERE habit = ? AND deleted_utc IS N
     ORDER BY logical_date DESC LIMIT 1), '') ORDER BY at_utc DESC LIMIT 1"""
 P = ParamSpec("P")
 T = TypeVar("T")
-TABLE_OF: dict[type[Record], str] = {Session: "sessions", Excuse: "excuses", Event: "events"}
 EXCUSES_MARKED = 4  # the schema whose excuses have `deleted_utc` (m004): older ones were never taken back
 # A row no command can read is put out of the way as undo and unskip do it, marked deleted, in the tables
 # that have the mark: table -> (the first schema with it, how the fix is said). Other rows are removed.
@@ -86,11 +91,14 @@ def _sql_id(value: object) -> str:
 
 
 class Store:
-    def __init__(self, path: Path, *, writable: bool = True) -> None:
+    def __init__(self, path: Path, *, writable: bool = True, journaling: bool = False) -> None:
         """`writable=False` is for the commands that only read (streak, status, log, export): they work on
-        a read-only folder or a full disk, and a missing database reads as one without records."""
+        a read-only folder or a full disk, and a missing database reads as one without records.
+        `journaling` (a sync folder is set): every change made here also leaves its journal line in the
+        outbox, in the same transaction, for `handhabit.sync` to carry to the other devices."""
         self.path = path
         self.writable = writable
+        self.journaling = journaling
         self._local = threading.local()
 
     @property
@@ -158,10 +166,10 @@ class Store:
             raise
         conn.execute("COMMIT")
 
-    def _check(self, record: Record) -> None:
+    def _check(self, record: Record | Deletion) -> None:
         wrong = flaws(record, _now())
         if wrong:
-            kind = TABLE_OF[type(record)][:-1]
+            kind = "deletion mark" if isinstance(record, Deletion) else TABLE_OF[type(record)][:-1]
             raise InvalidRecord(f"not recorded: the {kind}'s {wrong[0]}")
 
     def _add(self, record: Record, counted: bool = True) -> None:
@@ -170,6 +178,7 @@ class Store:
         row = to_row(record)
         with self._writing() as conn:
             conn.execute(_insert(table, row, counted), list(row.values()))
+            self._journal(conn, [record])
 
     # sessions
     @_guarded
@@ -235,6 +244,7 @@ class Store:
                 return None
             self._records(Session, rows)  # a row no command can read is named, and left as it is (rolled back)
             conn.execute("UPDATE sessions SET deleted_utc = ? WHERE id = ?", [utc_text(now), rows[0]["id"]])
+            self._journal(conn, [Deletion("sessions", rows[0]["id"], parse_utc(utc_text(now)))])
         return self._records(Session, [{**rows[0], "deleted_utc": utc_text(now)}])[0]
 
     # excuses
@@ -265,6 +275,7 @@ class Store:
             rows = [to_row(excuse) for excuse in change.kept]
             if rows:
                 conn.executemany(_insert("excuses", rows[0], counted=False), [list(row.values()) for row in rows])
+            self._journal(conn, [*(Deletion("excuses", e.id, parse_utc(mark)) for e in change.taken), *change.kept])
         return replace(change, taken=tuple(replace(e, deleted_utc=parse_utc(mark)) for e in change.taken))
 
     # events
@@ -273,20 +284,25 @@ class Store:
         self._add(event)
 
     @_guarded
-    def events(self, since: datetime | None = None) -> list[Event]:
+    def events(self, since: datetime | None = None, *, local_only: bool = False) -> list[Event]:
+        """The events from `since` on, in time order. `local_only`: only those recorded here, none merged
+        from another device or imported: what drives this machine's reminders (its snoozes) must be its own."""
         rows = self._rows(
-            "SELECT * FROM events WHERE at_utc >= ? ORDER BY at_utc, rowid",
+            f"SELECT * FROM events WHERE {self._here(local_only)}at_utc >= ? ORDER BY at_utc, rowid",
             [utc_text(since) if since else ""],
         )
         return self._records(Event, rows)
 
     @_guarded
-    def last_fired(self) -> dict[str, datetime]:
+    def last_fired(self, *, local_only: bool = False) -> dict[str, datetime]:
         """When each reminder last fired, so break reminders keep their rhythm across restarts: one lookup
-        per reminder on the (reminder, kind, at_utc) index."""
+        per reminder on the (reminder, kind, at_utc) index. `local_only`: fired here (as `events`), so
+        another machine's reminder does not set this one's rhythm."""
         reminders = [row[0] for row in self.conn.execute("SELECT DISTINCT reminder FROM events")]  # the index alone
+        local = self._here(local_only)
         rows = [row for reminder in reminders for row in self._rows(
-            "SELECT * FROM events WHERE reminder IS ? AND kind = 'fired' ORDER BY at_utc DESC LIMIT 1", [reminder]
+            f"SELECT * FROM events WHERE {local}reminder IS ? AND kind = 'fired' ORDER BY at_utc DESC LIMIT 1",
+            [reminder],
         )]
         return {event.reminder: event.at_utc for event in self._records(Event, rows) if event.reminder}
 
@@ -295,11 +311,16 @@ class Store:
         """The newest event of these kinds recorded here: the pause in force is the newest pause or resume,
         by order of recording (a clock set back must not revive an ended pause), never an imported one."""
         marks = ", ".join("?" for _ in kinds)
-        local = "seq IS NOT NULL AND " if self._order == "seq" else ""
         rows = list(self._rows(
-            f"SELECT * FROM events WHERE {local}kind IN ({marks}) ORDER BY {self._order} DESC LIMIT 1", kinds
+            f"SELECT * FROM events WHERE {self._here(True)}kind IN ({marks}) ORDER BY {self._order} DESC LIMIT 1",
+            kinds,
         ))
         return self._records(Event, rows)[0] if rows else None
+
+    def _here(self, wanted: bool) -> str:
+        """The condition (with its AND) that keeps the rows recorded here: merged and imported ones have no
+        `seq`. A schema-1 database has no `seq`, and no sync either: all of it was recorded here."""
+        return "seq IS NOT NULL AND " if wanted and self._order == "seq" else ""
 
     @_guarded
     def fired_count(self) -> int:
@@ -326,11 +347,89 @@ class Store:
         with self._writing() as conn:
             for table, records in (("sessions", sessions), ("excuses", excuses), ("events", events)):
                 present = {row[0] for row in conn.execute(f"SELECT id FROM {table}")}
-                rows = [to_row(record) for record in records if record.id not in present]
+                new = [record for record in records if record.id not in present]
+                rows = [to_row(record) for record in new]
                 if rows:
                     conn.executemany(_insert(table, rows[0], counted=False), [list(row.values()) for row in rows])
+                self._journal(conn, new)
                 added[table] = len(rows)
         return added
+
+    # sync
+    def _journal(self, conn: sqlite3.Connection, changes: Sequence[Change]) -> None:
+        """The first change after sync was set up takes the whole history along, itself included."""
+        if self.journaling and changes:
+            from handhabit.store import journaling
+
+            if journaling.meta(conn, journaling.HISTORY) is None:
+                self._queue_history(conn)
+            else:
+                journaling.queue(conn, changes)
+
+    def _queue_history(self, conn: sqlite3.Connection) -> int:
+        from handhabit.store import journaling
+
+        records: list[Change] = [*self._records(Session, self._rows("SELECT * FROM sessions ORDER BY rowid")),
+                                 *self._records(Excuse, self._rows("SELECT * FROM excuses ORDER BY rowid")),
+                                 *self._records(Event, self._rows("SELECT * FROM events ORDER BY rowid"))]
+        journaling.queue(conn, records)
+        conn.execute("INSERT INTO sync_meta (key, value) VALUES (?, ?)", [journaling.HISTORY, utc_text(_now())])
+        return len(records)
+
+    @_guarded
+    def device_id(self) -> str:
+        from handhabit.store import journaling
+
+        with self._writing() as conn:
+            return journaling.device_id(conn)
+
+    @_guarded
+    def known_device_id(self) -> str | None:
+        """This installation's id if it has synced: read only, for `status`."""
+        if self._schema < 5:
+            return None
+        from handhabit.store import journaling
+
+        return journaling.meta(self.conn, journaling.DEVICE)
+
+    @_guarded
+    def queue_history(self) -> int:
+        """Once, when sync is first set up: every record from before goes to the outbox (the deletions with
+        them, in their `deleted_utc`), so the other devices get the whole history. Returns how many."""
+        from handhabit.store import journaling
+
+        with self._writing() as conn:
+            return 0 if journaling.meta(conn, journaling.HISTORY) is not None else self._queue_history(conn)
+
+    @_guarded
+    def outbox(self, limit: int = 10_000) -> list[tuple[int, bytes]]:
+        """The journal lines not yet in the folder, oldest first, with their place to pass to `sent`."""
+        return [(int(n), bytes(line)) for n, line in
+                self.conn.execute("SELECT n, line FROM sync_outbox ORDER BY n LIMIT ?", [limit])]
+
+    @_guarded
+    def sent(self, upto: int) -> None:
+        with self._writing() as conn:
+            conn.execute("DELETE FROM sync_outbox WHERE n <= ?", [upto])
+
+    @_guarded
+    def position(self, path: str) -> Position:
+        from handhabit.store import journaling
+
+        return journaling.position(self.conn, path)
+
+    @_guarded
+    def merge(self, path: str, changes: Sequence[Change], end: Position) -> Counter[str]:
+        """Another device's changes read from `path` (relative to the sync folder) up to `end`: applied and
+        the place saved in one transaction, so a crash neither loses nor doubles any."""
+        from handhabit.store import journaling
+
+        for change in changes:
+            self._check(change)
+        with self._writing() as conn:
+            counts = journaling.merge(conn, changes)
+            journaling.save_position(conn, path, end)
+        return counts
 
 
 def _insert(table: str, row: Row, counted: bool) -> str:

@@ -60,5 +60,21 @@ def m004_excuses_taken_back(db: Database) -> None:
     db["excuses"].add_column("deleted_utc", str)  # type: ignore[union-attr]
 
 
+@migrations()
+def m005_sync(db: Database) -> None:
+    """Sync through a folder (`handhabit.sync`): this installation's random id (`sync_meta`); the journal
+    lines not yet in the folder (`sync_outbox`), written in the transaction of their record so a folder that
+    is missing for a while loses none; how far each file of the other devices has been read
+    (`sync_files`); and deletion marks whose record has not arrived yet (`sync_pending`)."""
+    db["sync_meta"].create({"key": str, "value": str}, pk="key")  # type: ignore[union-attr]
+    db["sync_outbox"].create({"n": int, "line": bytes}, pk="n", not_null={"line"})  # type: ignore[union-attr]
+    db["sync_files"].create(  # type: ignore[union-attr]
+        {"path": str, "offset": int, "line": int}, pk="path", not_null={"offset", "line"},
+    )
+    db["sync_pending"].create(  # type: ignore[union-attr]
+        {"tbl": str, "id": str, "deleted_utc": str}, pk=("tbl", "id"), not_null={"deleted_utc"},
+    )
+
+
 def apply(conn: sqlite3.Connection) -> None:
     migrations.apply(Database(conn, execute_plugins=False))

@@ -1,0 +1,80 @@
+"""`handhabit sync`, and the journal line every change recorded here leaves for the other devices: sent
+to the sync folder right after the command that made it, or, while the folder cannot be written, kept in
+the database for the next command (one warning line; what was recorded here stays recorded)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+import click
+
+from handhabit.cli.app import App, Failure, RuntimeFailure, counted, local
+from handhabit.clock import utc_now
+
+NO_FOLDER = 'no sync folder: set [sync] folder = "~/Sync/handhabit" in the config (a folder your sync tool shares)'
+NOBODY = "00000000-0000-4000-8000-000000000000"  # the id to list every device as another before this one has one
+KINDS = (("sessions", "session"), ("excuses", "excuse"), ("events", "event"), ("deleted", "taken back"))
+
+
+def what(counts: Counter[str]) -> str:
+    parts = [counted(counts[key], word) if key != "deleted" else f"{counts[key]} {word}"
+             for key, word in KINDS if counts[key]]
+    return ", ".join(parts) or "nothing new"
+
+
+def send_after(app: App) -> None:
+    """After a command that recorded something: its journal lines to the folder, if sync is set up."""
+    if "store" not in app.__dict__ or not app.store.journaling:
+        return
+    from handhabit.store import StoreError
+    from handhabit.sync.folder import SyncFolderError
+    from handhabit.sync.syncing import folder_of, send
+
+    try:
+        send(app.store, folder_of(app.store, app.config.sync), utc_now())
+    except (SyncFolderError, StoreError) as exc:
+        click.echo(f"handhabit: warning: recorded here, not yet in the sync folder: {exc}", err=True)
+
+
+@click.command(short_help="Merge the other devices' records from the sync folder now.")
+@click.pass_obj
+def sync(app: App) -> None:
+    """Send this device's changes to the sync folder and merge what the other devices wrote there."""
+    from handhabit.sync.folder import SyncFolderError
+    from handhabit.sync.syncing import sync as sync_round
+
+    settings = app.config.sync
+    if settings.folder is None:
+        raise Failure(NO_FOLDER)
+    try:
+        done = sync_round(app.store, settings, utc_now())
+    except SyncFolderError as exc:
+        raise RuntimeFailure(str(exc)) from None
+    click.echo(f"Sent {counted(done.sent, 'change')} to {settings.folder}.")
+    for name, counts in sorted(done.received.items()):
+        click.echo(f"From {name}: {what(counts)}.")
+    if not done.received:
+        click.echo("No other device has written there yet.")
+    for line in done.problems:
+        click.echo(f"handhabit: warning: {line}", err=True)
+
+
+def status_line(app: App) -> str | None:
+    """`status`'s word on sync: the folder, this device's name, and the other devices with when each last
+    wrote there. Read only: a device that never synced has no id yet, and then every device is another."""
+    settings = app.config.sync
+    if settings.folder is None:
+        return None
+    from handhabit.sync.folder import Folder, SyncFolderError
+
+    own = app.reader.known_device_id()
+    try:
+        others = Folder(settings.folder, own or NOBODY, settings.device).others()
+    except SyncFolderError as exc:
+        return f"Sync: {exc}."
+    last: dict[str, datetime] = {}
+    for journal in others:
+        last[journal.device_name] = max(journal.modified, last.get(journal.device_name, journal.modified))
+    seen = "; ".join(f"{name} last wrote {local(at, app.zone)}" for name, at in sorted(last.items()))
+    return f'Sync: {settings.folder} as "{settings.device}"; ' + (seen or "no other device has written there yet") + "."
