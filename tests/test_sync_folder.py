@@ -335,3 +335,14 @@ def test_a_journal_that_cannot_be_opened_is_one_line_with_the_fix(
         folder.append(LINES[:1], NOV)
     own = root / "devices" / ME
     one_line(failure, f"cannot write {own / '2026-11.jsonl'}: {os.strerror(code)}", fix.format(own=own))
+
+
+def test_a_device_that_never_synced_sees_every_device_and_a_blocked_folder_in_one_line(root: Path) -> None:
+    device(root, ME, {"2026-11.jsonl": LINES[0]})
+    unsynced = Folder(root, None, "desk")
+    assert [journal.device_id for journal in unsynced.others()] == [ME]
+    shutil.rmtree(root / "devices")
+    (root / "devices").write_text("not a folder")
+    with pytest.raises(SyncFolderError) as failure:
+        unsynced.others()
+    one_line(failure, str(root / "devices"), "is a file where handhabit keeps a folder")

@@ -13,7 +13,6 @@ from handhabit.cli.app import App, Failure, RuntimeFailure, counted, local
 from handhabit.clock import utc_now
 
 NO_FOLDER = 'no sync folder: set [sync] folder = "~/Sync/handhabit" in the config (a folder your sync tool shares)'
-NOBODY = "00000000-0000-4000-8000-000000000000"  # the id to list every device as another before this one has one
 KINDS = (("sessions", "session"), ("excuses", "excuse"), ("events", "event"), ("deleted", "taken back"))
 
 
@@ -68,9 +67,8 @@ def status_line(app: App) -> str | None:
         return None
     from handhabit.sync.folder import Folder, SyncFolderError
 
-    own = app.reader.known_device_id()
     try:
-        others = Folder(settings.folder, own or NOBODY, settings.device).others()
+        others = Folder(settings.folder, app.reader.known_device_id(), settings.device).others()
     except SyncFolderError as exc:
         return f"Sync: {exc}."
     last: dict[str, datetime] = {}

@@ -67,18 +67,22 @@ class Shrunk:
 
 @dataclass(frozen=True)
 class Folder:
-    """The sync folder as this device sees it: its own folder to write, the others' to read."""
+    """The sync folder as this device sees it: its own folder to write, the others' to read. A device
+    that never synced has no id yet (`status` reads, so it makes none): every device is another to it,
+    and it has no folder to write."""
 
     root: Path
-    device_id: str
+    device_id: str | None
     device_name: str
 
     def __post_init__(self) -> None:
-        if not DEVICE_ID.fullmatch(self.device_id):
+        if self.device_id is not None and not DEVICE_ID.fullmatch(self.device_id):
             raise ValueError(f"{self.device_id!r} is not a device id (a lowercase UUID)")
 
     @property
     def own(self) -> Path:
+        if self.device_id is None:
+            raise ValueError("a device without an id has no folder of its own")
         return self.root / DEVICES / self.device_id
 
     def append(self, lines: Sequence[bytes], now: datetime) -> None:
@@ -157,8 +161,8 @@ class Folder:
         checked, or a file now), a file where handhabit keeps a folder, or the path the call failed on."""
         problem = self._root_problem()
         if problem is None:
-            blocker = next((folder for folder in (self.root / DEVICES, self.own)
-                            if os.path.lexists(folder) and not os.path.isdir(folder)), None)
+            kept = (self.root / DEVICES, *([] if self.device_id is None else [self.own]))
+            blocker = next((folder for folder in kept if os.path.lexists(folder) and not os.path.isdir(folder)), None)
             path = exc.filename or self.root
             problem = (f"{blocker} is a file where handhabit keeps a folder: move it out of the sync folder"
                        if blocker else f"cannot {doing} {path}: {exc.strerror or exc}; {_fix(exc.errno, path)}")
