@@ -408,9 +408,13 @@ class Store:
                 self.conn.execute("SELECT n, line FROM sync_outbox ORDER BY n LIMIT ?", [limit])]
 
     @_guarded
-    def sent(self, upto: int) -> None:
+    def sent(self, batch: Sequence[tuple[int, bytes]]) -> None:
+        """Takes exactly these lines out of the outbox. Not "all up to the last place": two commands of this
+        device may send at once, and when one empties the outbox SQLite gives the next line the place of
+        one the other is still writing out, which "up to" would delete unsent. A line sent twice is merged
+        once."""
         with self._writing() as conn:
-            conn.execute("DELETE FROM sync_outbox WHERE n <= ?", [upto])
+            conn.executemany("DELETE FROM sync_outbox WHERE n = ? AND line = ?", batch)
 
     @_guarded
     def position(self, path: str) -> Position:

@@ -44,7 +44,7 @@ def send(store: Store, folder: Folder, now: datetime) -> int:
     sent = 0
     while batch := store.outbox(BATCH):
         folder.append([line for _, line in batch], now)
-        store.sent(batch[-1][0])
+        store.sent(batch)
         sent += len(batch)
     return sent
 
