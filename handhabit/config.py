@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from handhabit.units import DAY_SHORTHANDS, IDENTIFIER, WEEKDAY_NAMES, parse_clock, parse_duration, parse_weekday
+from handhabit.units import (
+    DAY_SHORTHANDS,
+    IDENTIFIER,
+    MOST_NAME,
+    WEEKDAY_NAMES,
+    parse_clock,
+    parse_duration,
+    parse_weekday,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -207,7 +215,9 @@ class _Checker:
         value = self.filled(name)
         if value and not IDENTIFIER.fullmatch(value):
             suggestion = re.sub(r"[^a-z0-9-]+", "-", value.lower()).strip("-") or "my-id"
-            self.error(self.key(name), f'"{value}" may hold only a-z, 0-9 and "-" (try "{suggestion}")')
+            self.error(self.key(name), f'{_show(value)} may hold only a-z, 0-9 and "-" (try {_show(suggestion)})')
+        elif len(value) > MOST_NAME:
+            self.error(self.key(name), f"is {len(value)} characters long (use at most {MOST_NAME})")
         return value
 
     def days(self, name: str) -> frozenset[int]:

@@ -46,7 +46,7 @@ from handhabit.schedule import UTC, break_still_due
 from handhabit.steady import SteadyScheduler
 from handhabit.store import Store, StoreError
 from handhabit.sync import syncing
-from handhabit.sync.folder import Folder, JournalFile, SyncFolderError
+from handhabit.sync.folder import Folder, JournalFile, Listing, SyncFolderError
 from handhabit.tips import tip
 from handhabit.triggers import ReminderTrigger
 from handhabit.units import format_duration
@@ -153,7 +153,7 @@ class Daemon:
     # wiring
     def schedule_jobs(self) -> None:
         self.sync()
-        self._last_session = self._read(self.store.last_session_times, {})
+        self._last_session = self._read(lambda: self.store.last_session_times(utc_now()), {})
         self._last_fire = self._read(lambda: self.store.last_fired(local_only=True), {})
         self._schedule_reminders()
         self._listen(self.notifiers)
@@ -481,11 +481,11 @@ class Daemon:
         merge that brought sessions restarts the break clocks (`_refresh_sessions`)."""
 
         def take_in(folder: Folder) -> None:
-            listing = folder.others()
-            changed = [journal for journal in listing if self._seen.get(journal.path) != _mark(journal)]
-            if not changed:
+            listing = syncing.every_journal(folder)
+            changed = [journal for journal in listing.journals if self._seen.get(journal.path) != _mark(journal)]
+            if not changed and not listing.problems:
                 return
-            done = syncing.receive(self.store, folder, now, changed)
+            done = syncing.receive(self.store, folder, now, Listing(changed, listing.problems))
             with self._lock:
                 self._seen.update((journal.path, _mark(journal)) for journal in changed)
             for line in done.problems:
@@ -508,8 +508,8 @@ class Daemon:
             return
         with self._syncing:
             try:
-                if self._folder is None:
-                    self._folder = syncing.folder_of(self.store, settings)
+                if self._folder is None or self._folder.device_id != self.store.known_device_id():
+                    self._folder = syncing.folder_of(self.store, settings)  # new, or `sync --new-id` ran
                 step(self._folder)
             except (SyncFolderError, StoreError) as exc:
                 line = str(exc)
@@ -538,7 +538,7 @@ class Daemon:
     # helpers
     def _refresh_sessions(self) -> None:
         """Reads the latest session per habit; a new one restarts the break clock of its reminders."""
-        latest = self._read(self.store.last_session_times, None)
+        latest = self._read(lambda: self.store.last_session_times(utc_now()), None)
         if latest is None:
             return
         with self._lock:

@@ -26,6 +26,7 @@ from rich.text import Text
 
 from handhabit.config import Routine
 from handhabit.guide import Walk
+from handhabit.visible import PARAGRAPH, visible
 
 TICK = 0.1  # seconds between redraws: a countdown in whole seconds never looks late
 KEYS = "space pause · n next · q quit"
@@ -67,7 +68,7 @@ def clock_text(seconds: float, *, countdown: bool = False) -> str:
 def screen(routine: Routine, walk: Walk) -> RenderableType:
     part = walk.part
     if part is None:
-        return Text(f"{routine.name}: done", style="bold green")
+        return Text(f"{visible(routine.name)}: done", style="bold green")
     steps = len(routine.steps)
     bars = Table.grid(padding=(0, 1))
     bars.add_column(width=14)
@@ -77,14 +78,14 @@ def screen(routine: Routine, walk: Walk) -> RenderableType:
                  f"{clock_text(walk.left, countdown=True)} left")
     bars.add_row("Whole routine", ProgressBar(total=1.0, completed=walk.fraction),
                  f"{clock_text(walk.fraction * walk.total)} of {clock_text(walk.total)}")
-    following = walk.parts[walk.index + 1].title if walk.index + 1 < len(walk.parts) else "the end"
+    following = visible(walk.parts[walk.index + 1].title) if walk.index + 1 < len(walk.parts) else "the end"
     status = Text("Paused: space to go on · n next · q quit", style="bold yellow") if walk.paused \
         else Text(KEYS, style="dim")
     return Group(
-        Text.assemble((routine.name, "bold"), f"  ·  step {part.number} of {steps}"),
+        Text.assemble((visible(routine.name), "bold"), f"  ·  step {part.number} of {steps}"),
         Text(""),
-        Text(part.title, style="bold cyan"),
-        Text(part.how),
+        Text(visible(part.title), style="bold cyan"),
+        Text(visible(part.how, PARAGRAPH)),
         Text(""),
         bars,
         Text(""),
@@ -93,10 +94,11 @@ def screen(routine: Routine, walk: Walk) -> RenderableType:
     )
 
 
-def line(walk: Walk) -> str:
+def line(walk: Walk) -> Text:
+    """A part as one line of plain text: never read as rich markup."""
     part = walk.part
     assert part is not None
-    return f"{part.number}. {part.title} ({part.seconds} s): {part.how}"
+    return Text(f"{part.number}. {visible(part.title)} ({part.seconds} s): {visible(part.how, PARAGRAPH)}")
 
 
 def walk_through(

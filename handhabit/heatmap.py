@@ -16,6 +16,7 @@ from rich.text import Text
 from handhabit.habits import DayReport, HabitReport
 from handhabit.report import EXCUSED, LEGEND, MET, NONE, NOT_DUE, PARTIAL, day_mark
 from handhabit.units import WEEKDAYS
+from handhabit.visible import visible
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # no locale
 STYLES = {MET: "bold green", PARTIAL: "yellow", NONE: "dim", NOT_DUE: "dim", EXCUSED: "blue"}
@@ -72,7 +73,7 @@ def heatmap(
     """`days` are whole weeks (habits.calendar); `width` is the terminal's, for splitting into blocks."""
     first, last = days[0].date, days[-1].date
     title = Text.assemble(
-        (report.habit.name, "bold"),  # user text: never read as rich markup
+        (visible(report.habit.name), "bold"),  # the config's text: never read as rich markup, nor by the terminal
         f": {report.streak_text}, best {report.best_streak}, strength {round(report.score * 100)}%",
     )
     period = Text(f"{first.isoformat()} to {last.isoformat()}: {_summary(report, days, today)}", style="dim")

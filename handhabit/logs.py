@@ -7,11 +7,27 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import Any
+
+from handhabit.visible import LINE, visible, visible_lines
 
 PRIORITIES = {logging.CRITICAL: 2, logging.ERROR: 3, logging.WARNING: 4, logging.INFO: 6, logging.DEBUG: 7}
 
 
-class JournalFormatter(logging.Formatter):
+class VisibleFormatter(logging.Formatter):
+    """Log lines quote what handhabit did not write (a reminder's id, a notification server's name, a device's,
+    a config's problem): made visible as on the command line (`visible`), each message one line, so a value
+    can neither drive the terminal `handhabit run` logs to nor forge a line of the journal."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = visible(record.message, LINE)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:
+        return visible_lines(super().formatException(ei))
+
+
+class JournalFormatter(VisibleFormatter):
     def format(self, record: logging.LogRecord) -> str:
         priority = PRIORITIES.get(record.levelno, 6)
         # Every line of a multi-line message (a traceback) keeps the priority.
@@ -23,6 +39,6 @@ def setup(verbose: bool) -> None:
     if os.environ.get("JOURNAL_STREAM"):  # set by systemd when stderr is the journal
         handler.setFormatter(JournalFormatter("%(name)s: %(message)s"))
     else:
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(VisibleFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
     logging.getLogger("apscheduler").setLevel(logging.INFO if verbose else logging.WARNING)

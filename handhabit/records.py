@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import NamedTuple
 
-from handhabit.units import IDENTIFIER
+from handhabit.units import IDENTIFIER, MOST_NAME
 from handhabit.zones import known_zone
 
 UTC = timezone.utc
@@ -27,6 +27,11 @@ MAX_MINUTES = 24 * 60
 # Another machine's clock (an import, later a sync) may run a little ahead of this one's.
 AHEAD = timedelta(days=1)
 SOURCES = ("cli", "guide", "notification", "backfill", "import")
+# The longest text a new record may hold, wherever it comes from (a command, an import, another device):
+# a note or reason of a few paragraphs, an event's detail, ids like a UUID. Rows stored before are read as
+# they are. What a journal line may hold follows from these (`sync.journal.MOST_LINE`).
+MOST_TEXT = {"id": 128, "habit": MOST_NAME, "reminder": MOST_NAME, "note": 10_000, "reason": 1_000,
+             "kind": 40, "detail": 4_000}
 PAUSED, RESUMED = "paused", "resumed"
 SNOOZED = "snoozed"  # a reminder put off: `reminder` names it, `detail` holds when it comes back
 FIRED, SKIPPED = "fired", "skipped"  # a reminder shown; one not shown (paused, met), or skipped from its notification
@@ -143,7 +148,16 @@ def _name(name: str, value: str | None, example: str, star: bool = False) -> lis
     if value is None or IDENTIFIER.fullmatch(value) or (star and value == "*"):
         return []
     also = ' or "*" for every habit' if star else ""
-    return [Flaw(name, f'"{value}" is not an id', f"ids hold only a-z, 0-9 and \"-\", e.g. {example}{also}")]
+    shown = value if len(value) <= 40 else f"{value[:40]}…"
+    return [Flaw(name, f'"{shown}" is not an id', f"ids hold only a-z, 0-9 and \"-\", e.g. {example}{also}")]
+
+
+def _lengths(now: datetime | None, **texts: str | None) -> list[Flaw]:
+    """New records only (`now` given): a row stored before these bounds is still read as it is."""
+    if now is None:
+        return []
+    return [Flaw(name, f"is {len(value):,} characters long", f"use at most {MOST_TEXT[name]:,}")
+            for name, value in texts.items() if value is not None and len(value) > MOST_TEXT[name]]
 
 
 def _record_id(value: str) -> list[Flaw]:
@@ -182,6 +196,7 @@ def session_flaws(session: Session, now: datetime | None = None) -> list[Flaw]:
         *_instant("recorded_utc", session.recorded_utc, now),
         *_day("logical_date", session.logical_date),
         *_text("note", session.note),
+        *_lengths(now, id=session.id, habit=session.habit, note=session.note),
     ]
     if session.deleted_utc is not None:
         flaws += _instant("deleted_utc", session.deleted_utc, now)
@@ -205,6 +220,7 @@ def excuse_flaws(excuse: Excuse, now: datetime | None = None) -> list[Flaw]:
         *_day("from_date", excuse.from_date),
         *_day("to_date", excuse.to_date),
         *_text("reason", excuse.reason),
+        *_lengths(now, id=excuse.id, habit=excuse.habit, reason=excuse.reason),
     ]
     if excuse.deleted_utc is not None:
         flaws += _instant("deleted_utc", excuse.deleted_utc, now)
@@ -221,6 +237,8 @@ def event_flaws(event: Event, now: datetime | None = None) -> list[Flaw]:
         *_name("habit", event.habit, '"hand-massage"'),
         *_text("kind", event.kind),
         *_text("detail", event.detail),
+        *_lengths(now, id=event.id, reminder=event.reminder, habit=event.habit, kind=event.kind,
+                  detail=event.detail),
     ]
     if not event.kind.strip():
         flaws.append(Flaw("kind", "is empty", 'name what happened, e.g. "fired"'))
@@ -244,7 +262,7 @@ def _until(detail: str | None, what: str, keeps: str) -> list[Flaw]:
 
 def deletion_flaws(mark: Deletion, now: datetime | None = None) -> list[Flaw]:
     """`now` bounds how far ahead the mark may be, as for the `deleted_utc` of a record."""
-    flaws = [*_record_id(mark.id), *_instant("deleted_utc", mark.deleted_utc, now)]
+    flaws = [*_record_id(mark.id), *_instant("deleted_utc", mark.deleted_utc, now), *_lengths(now, id=mark.id)]
     if mark.table not in DELETABLE:
         flaws.append(Flaw("table", f'"{mark.table}" is not a table records are deleted from',
                           f"use one of {', '.join(DELETABLE)}"))

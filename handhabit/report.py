@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from handhabit.habits import DayReport, HabitReport
 from handhabit.units import WEEKDAYS
+from handhabit.visible import visible
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -111,7 +112,7 @@ def streak_table(today: dt.date, week_start: dt.date, reports: Sequence[HabitRep
     for r in reports:
         marks = [Text(day_mark(d, r.unit), style="bold" if d.date == today else "") for d in r.days]
         table.add_row(
-            Text(r.habit.name),  # user text: never read as rich markup
+            Text(visible(r.habit.name)),  # the config's text: never read as rich markup, nor by the terminal
             *marks,
             _count(r.current_streak, r.unit),
             str(r.best_streak),

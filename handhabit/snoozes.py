@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from handhabit.config import SNOOZE_MOST, Reminder
 from handhabit.habits import logical_date
 from handhabit.records import FIRED, SKIPPED, SNOOZED, Event, parse_utc, utc_text
+from handhabit.visible import visible
 
 __all__ = ["LOOKBACK", "SNOOZED", "NothingToSnooze", "pending", "snoozable", "snooze_event"]
 
@@ -79,7 +80,7 @@ def snoozable(
             fire = event
     if fire is None or fire.reminder is None:
         return NothingToSnooze("no reminder has fired yet")
-    name, fired_at = fire.reminder, _clock(fire.at_utc, zone)
+    name, fired_at = visible(fire.reminder), _clock(fire.at_utc, zone)  # an id a hand edit may have left long
     if logical_date(fire.at_utc, zone, day_starts_at) < logical_date(now, zone, day_starts_at):
         when = fire.at_utc.astimezone(zone).strftime("%a %Y-%m-%d %H:%M")
         return NothingToSnooze(f"no reminder has fired today (the last was {name}, on {when})")

@@ -14,6 +14,7 @@ DAY_SHORTHANDS = {"daily": frozenset(range(7)), "weekdays": frozenset(range(5))}
 DAY = timedelta(days=1)
 # Habit, reminder and routine ids: stable names that sessions keep for years.
 IDENTIFIER = re.compile(r"[a-z0-9-]+")
+MOST_NAME = 64  # characters of such an id: longer ones are refused in the config and in new records
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
 

@@ -373,10 +373,10 @@ def test_status_shows_pause_and_next_reminders_then_resume_ends_the_pause(hh: Ru
     assert hh("status")[1].splitlines()[2] == "Not paused."
 
 
-def test_status_names_the_running_daemons_pid(hh: Run, tmp_path: Path) -> None:
-    from handhabit.instance import lock_path, single_instance
+def test_status_names_the_running_daemons_pid(hh: Run, db: Path) -> None:
+    from handhabit.instance import one_daemon
 
-    with single_instance(lock_path()):
+    with one_daemon(db, warn=pytest.fail):
         assert hh("status")[1].splitlines()[0] == f"handhabit is running (pid {os.getpid()})."
 
 

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handhabit.records import TABLE_OF, Deletion, Event, Excuse, Session, utc_text
-from handhabit.sync.journal import Change, Position, Reading, encode, journals, read_lines
+from handhabit.sync.journal import MOST_LINE, Change, Position, Reading, encode, journals, read_lines
 from handhabit.sync.merge import History, merge
 
 UTC = timezone.utc
@@ -70,7 +70,7 @@ def test_a_problem_is_named_where_the_file_has_it() -> None:
     assert str(reading.problem).startswith(f"line 41 (byte {1000 + len(encode(EVENT))}): ")
 
 
-REPAIR = "repair that line; nothing after it in the file is read until then"
+REPAIR = "passed over; the lines after it are read"
 BAD_LINES = [
     pytest.param(b"\n", f"is not JSON: Expecting value at column 1 ({REPAIR})", id="empty"),
     pytest.param(b'{"v":1,"session":\n', f"is not JSON: Expecting value at column 18 ({REPAIR})", id="cut-off"),
@@ -101,16 +101,66 @@ BAD_LINES = [
 
 
 @pytest.mark.parametrize(("line", "problem"), BAD_LINES)
-def test_a_line_that_cannot_be_read_is_one_problem_line(line: bytes, problem: str) -> None:
-    reading = read_lines(encode(SESSION) + line + encode(EXCUSE))
-    assert reading.changes == (SESSION,)
+def test_a_damaged_line_followed_by_a_whole_line_is_passed_over_with_one_problem(line: bytes, problem: str) -> None:
+    """No device can repair another's file: a line a crash or a full disk cut, or one no handhabit wrote,
+    must not hold back the lines after it for the rest of the month."""
+    data = encode(SESSION) + line + encode(EXCUSE)
+    reading = read_lines(data)
+    assert reading.changes == (SESSION, EXCUSE) and reading.problem is None
+    assert reading.end == Position(len(data), 4)
+    assert [str(passed) for passed in reading.passed_over] == [f"line 2 (byte {len(encode(SESSION))}): {problem}"]
+    assert "\n" not in str(reading.passed_over[0])
+
+
+@pytest.mark.parametrize(("line", "problem"), BAD_LINES[:3])
+def test_a_damaged_last_line_waits_for_a_whole_line_after_it(line: bytes, problem: str) -> None:
+    data = encode(SESSION) + line
+    reading = read_lines(data)
+    assert reading.changes == (SESSION,) and reading.passed_over == ()
     assert str(reading.problem) == f"line 2 (byte {len(encode(SESSION))}): {problem}"
-    assert "\n" not in str(reading.problem)
+    later = read_lines(data[reading.end.offset:] + encode(EXCUSE), reading.end)  # the next line has come
+    assert later.changes == (EXCUSE,) and later.problem is None and len(later.passed_over) == 1
 
 
-def test_a_record_from_too_far_ahead_waits_like_an_import() -> None:
-    assert "is in the future" in str(read_lines(encode(SESSION), now=T0 - timedelta(days=2)).problem)
-    assert read_lines(encode(SESSION), now=T0).changes == (SESSION,)
+def test_a_line_longer_than_any_handhabit_writes_is_passed_over_and_never_read_whole() -> None:
+    long = b'{"v":1,"session":{"note":"' + b"x" * MOST_LINE + b'"}}\n'
+    reading = read_lines(encode(SESSION) + long + encode(EXCUSE))
+    assert reading.changes == (SESSION, EXCUSE)
+    assert f"is {len(long) - 1:,} bytes long" in str(reading.passed_over[0])
+    unended = read_lines(encode(SESSION) + long[:-1])  # no end yet, and already too long to be a line
+    assert unended.changes == (SESSION,) and "has not ended yet" in str(unended.problem)
+
+
+def test_a_record_from_too_far_ahead_waits_and_is_never_skipped() -> None:
+    """Another machine's clock more than a day ahead: its line is read once this clock gets there."""
+    data = encode(SESSION) + encode(EXCUSE)
+    early = read_lines(data, now=T0 - timedelta(days=2))
+    assert early.changes == () and early.end == Position() and early.passed_over == ()
+    assert "more than a day ahead of this clock" in str(early.problem)
+    assert read_lines(data, now=T0).changes == (SESSION, EXCUSE)
+
+
+@pytest.mark.parametrize("deleted", [datetime(1970, 1, 1, 12, tzinfo=UTC), T0 + timedelta(days=3)],
+                         ids=["1970", "future"])
+def test_a_deletion_that_cannot_be_honest_is_refused_and_the_record_stays(deleted: datetime) -> None:
+    mark, copy = Deletion("sessions", "s-1", deleted), replace(SESSION, id="s-3", deleted_utc=deleted)
+    reading = read_lines(encode(mark) + encode(copy) + encode(EXCUSE), now=T0)
+    assert reading.changes == (replace(copy, deleted_utc=None), EXCUSE)  # the record, without the deletion
+    assert [problem.at.line for problem in reading.passed_over] == [1, 2]
+    assert all("cannot be when it was deleted" in str(problem) for problem in reading.passed_over)
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    (replace(SESSION, note="n" * 10_001), "session.note: is 10,001 characters long (use at most 10,000"),
+    (replace(EXCUSE, reason="r" * 1_001), "excuse.reason: is 1,001 characters long (use at most 1,000"),
+    (replace(EVENT, kind="k" * 41), "event.kind: is 41 characters long (use at most 40"),
+    (replace(SESSION, habit="h" * 65), "session.habit: is 65 characters long (use at most 64"),
+    (Deletion("sessions", "i" * 129, T0), "deleted.id: is 129 characters long (use at most 128"),
+], ids=["note", "reason", "kind", "habit", "id"])
+def test_texts_longer_than_a_command_takes_are_refused_as_from_the_command(change: Change, field: str) -> None:
+    reading = read_lines(encode(change) + encode(EXCUSE), now=T0)
+    assert reading.changes == (EXCUSE,)
+    assert field in str(reading.passed_over[0])
 
 
 def test_journals_are_months_and_the_sync_tools_conflict_copies_of_them() -> None:

@@ -407,13 +407,13 @@ def test_the_bounds_themselves_are_accepted(env: dict[str, str]) -> None:
 
 
 FAKE_DAEMON = """
-import signal, sys, time
+import os, signal, sys, time
 from pathlib import Path
-from handhabit.instance import lock_path, single_instance
+from handhabit.instance import one_daemon
 
 heard = Path(sys.argv[1])
 signal.signal(signal.SIGUSR1, lambda *_: heard.write_text("SIGUSR1"))
-with single_instance(lock_path()):
+with one_daemon(Path(os.environ["HANDHABIT_DB"]), warn=print):
     Path(sys.argv[2]).write_text("ready")
     deadline = time.monotonic() + 30
     while not heard.exists() and time.monotonic() < deadline:

@@ -58,8 +58,9 @@ class Home:
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    shared = tmp_path / "Sync"
-    shared.mkdir()
+    """The shared folder, on a "drive" whose folder goes away as an unmounted drive's would."""
+    shared = tmp_path / "drive" / "Sync"
+    shared.mkdir(parents=True)
     return shared
 
 
@@ -112,12 +113,13 @@ def test_the_history_from_before_sync_goes_once(a: Home, b: Home, folder: Path) 
 
 
 def test_a_missing_folder_is_one_line_and_what_was_recorded_goes_later(a: Home, b: Home, folder: Path) -> None:
-    folder.rename(folder.with_name("away"))
+    drive = folder.parent
+    drive.rename(drive.with_name("away"))
     result = a.run("done", "hand-massage")
     assert result.returncode == 0 and result.stdout.startswith("Recorded")
     assert result.stderr.count("\n") == 1 and "the sync folder" in result.stderr and "missing" in result.stderr
     assert a.run("sync").returncode == 1
-    folder.with_name("away").rename(folder)
+    drive.with_name("away").rename(drive)
     assert "Sent 1 change" in a.ok("sync")
     assert b.today() == (0, False)
     b.ok("sync")
@@ -153,7 +155,7 @@ def test_status_names_the_folder_and_when_each_other_device_last_wrote(a: Home, 
     a.ok("done", "hand-massage")
     line = next(line for line in b.ok("status").splitlines() if line.startswith("Sync:"))
     assert line.startswith(f'Sync: {folder} as "desk"; laptop last wrote ')
-    folder.rename(folder.with_name("away"))
+    folder.parent.rename(folder.parent.with_name("away"))
     assert "the sync folder" in next(line for line in b.ok("status").splitlines() if line.startswith("Sync:"))
 
 

@@ -21,7 +21,7 @@ from handhabit.daemon import SNOOZE_PREFIX, Daemon
 from handhabit.records import Event, Session
 from handhabit.store import Store
 from handhabit.sync import syncing
-from tests.builders import BEDTIME, BERLIN, FakeNotifier, at_berlin, config_of, kinds
+from tests.builders import BEDTIME, BERLIN, BREAK, FakeNotifier, at_berlin, config_of, kinds
 
 EVENING = at_berlin(2025, 3, 10, 22, 30)
 
@@ -33,8 +33,10 @@ def session(at: datetime) -> Session:
 
 @pytest.fixture
 def shared(tmp_path: Path) -> Path:
-    folder = tmp_path / "Sync"
-    folder.mkdir()
+    """On a "drive" whose folder goes away as an unmounted drive's would (handhabit makes its folder again
+    only where the folder above it is there)."""
+    folder = tmp_path / "drive" / "Sync"
+    folder.mkdir(parents=True)
     return folder
 
 
@@ -86,13 +88,13 @@ def test_the_daemons_fire_reaches_the_folder_on_its_heartbeat(
 ) -> None:
     notifier = FakeNotifier()
     daemon = Daemon(desk_config(shared), desk, notifier, BERLIN)
-    away = shared.with_name("Sync.unmounted")
-    shared.rename(away)  # the drive is out when the reminder comes: it fires, and waits in the outbox
+    drive, away = shared.parent, shared.parent.with_name("unmounted")
+    drive.rename(away)  # the drive is out when the reminder comes: it fires, and waits in the outbox
     with caplog.at_level(logging.DEBUG), time_machine.travel(EVENING, tick=False):
         daemon.fire("bedtime")
         assert len(notifier.notes) == 1
         assert desk.outbox()
-        away.rename(shared)
+        away.rename(drive)
         daemon.heartbeat()
     assert desk.outbox() == []
     assert "sync works again with" in caplog.text
@@ -131,6 +133,7 @@ def test_a_vanished_folder_is_one_line_and_the_reminders_go_on(
     notifier = FakeNotifier()
     daemon = Daemon(desk_config(shared), desk, notifier, BERLIN)
     shared.rmdir()
+    shared.parent.rmdir()
     with caplog.at_level(logging.DEBUG, logger="handhabit"):
         for day in (10, 11, 12):
             with time_machine.travel(at_berlin(2025, 3, day, 22, 30), tick=False):
@@ -145,7 +148,7 @@ def test_a_vanished_folder_is_one_line_and_the_reminders_go_on(
         "the drive it is on, or set [sync] folder in the config to the folder your sync tool shares"]
     assert all(r.exc_info is None for r in caplog.records)
     assert len(desk.outbox()) == 3  # nothing lost: sent when the folder is back
-    shared.mkdir()
+    shared.mkdir(parents=True)
     with caplog.at_level(logging.INFO, logger="handhabit"), time_machine.travel(at_berlin(2025, 3, 13), tick=False):
         daemon.heartbeat()
     assert desk.outbox() == []
@@ -176,3 +179,74 @@ def test_a_reload_turns_sync_off_and_on(laptop: Store, desk: Store, shared: Path
         path.write_text(CONFIG.format(sync=""))
         assert daemon.reload("test")
     assert not desk.journaling
+
+
+def test_a_session_from_a_clock_ahead_never_puts_this_machines_break_past_now(
+    laptop: Store, desk: Store, shared: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The laptop's clock runs 23 hours ahead: its session counts for its day, but the desk's next break
+    stays at 12:00 instead of moving to tomorrow, and the log says once whose clock is ahead."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    config = replace(config_of(BREAK), sync=Sync(shared, "desk"))
+    notifier = FakeNotifier()
+    daemon = Daemon(config, desk, notifier, BERLIN, BackgroundScheduler)
+    with caplog.at_level(logging.INFO, logger="handhabit"), \
+            time_machine.travel(at_berlin(2025, 3, 10, 10, 30), tick=False):
+        on_laptop(laptop, shared, session(at_berlin(2025, 3, 11, 9, 30)))
+        daemon.schedule_jobs()
+        daemon.scheduler.start(paused=True)
+        try:
+            daemon.heartbeat()
+            daemon.heartbeat()
+            next_times = daemon.next_times()
+        finally:
+            daemon.scheduler.shutdown(wait=False)
+    assert len(desk.sessions()) == 1  # merged, for its day
+    assert next_times == [("work-break", at_berlin(2025, 3, 10, 12, 0))]
+    ahead = [r.getMessage() for r in caplog.records if "runs ahead" in r.getMessage()]
+    assert len(ahead) == 1 and "the clock of laptop runs ahead" in ahead[0]
+    with time_machine.travel(at_berlin(2025, 3, 10, 12, 0), tick=False):
+        daemon.fire("work-break")
+    assert len(notifier.notes) == 1  # the break comes
+
+
+def test_a_long_journal_is_merged_a_piece_at_a_time_and_the_lock_is_free_between_pieces(
+    desk: Store, shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each piece is committed with its place: a `done` beside the merge waits for one piece at most, and a
+    merge cut short keeps what it did. Seen from a second connection, as another command would see it."""
+    import sqlite3
+
+    from handhabit.sync.folder import Folder
+    from handhabit.sync.journal import encode
+
+    sessions = [session(at_berlin(2025, 3, 10, 8, 0) + timedelta(minutes=n)) for n in range(300)]
+    laptop = shared / "devices" / str(uuid.uuid4())
+    laptop.mkdir(parents=True)
+    (laptop / "2025-03.jsonl").write_bytes(b"".join(encode(s) for s in sessions))
+    monkeypatch.setattr(syncing, "PIECE", 16 * 1024)
+    seen: list[tuple[int, int]] = []
+    real_read = Folder.read_from
+
+    def watched(folder: Folder, path: Path, offset: int, most: int) -> object:
+        other = sqlite3.connect(desk.path, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # the write lock is free: no other command waits here
+            other.rollback()
+            merged = other.execute("SELECT count(*) FROM sessions").fetchone()[0]
+            place = other.execute("SELECT coalesce(max(\"offset\"), 0) FROM sync_files").fetchone()[0]
+        finally:
+            other.close()
+        seen.append((merged, place))
+        return real_read(folder, path, offset, most)
+
+    monkeypatch.setattr(Folder, "read_from", watched)
+    with time_machine.travel(EVENING, tick=False):
+        done = syncing.receive(desk, syncing.folder_of(desk, Sync(shared, "desk")), EVENING)
+    assert done.received[laptop.name]["sessions"] == 300 and done.problems == []
+    assert len(seen) >= 5  # pieces, each read after the one before was committed
+    assert [merged for merged, _ in seen] == sorted(merged for merged, _ in seen)
+    assert all(0 < merged < 300 for merged, _ in seen[1:-1])
+    places = [place for _, place in seen]
+    assert places == sorted(places) and places[1] > 0  # each piece's place saved with it

@@ -1,7 +1,8 @@
 """The `handhabit` command: parses what a person typed, calls the core and the store, prints.
 
-One module per group of commands (`recording`, `reports`, `reminders`, `user_service`, `files`,
-`completion`), around what they share (`app`). User mistakes end in one line on stderr starting with
+One module per group of commands (`recording`, `restoring`, `reports`, `reminders`, `user_service`,
+`files`, `completion`), around what they share (`app`, and `output`, which everything printed goes through:
+text handhabit did not write comes out escaped, see `visible`). User mistakes end in one line on stderr starting with
 "handhabit: " and exit status 2; runtime failures (database, file system) in one such line and exit status 1.
 No tracebacks.
 """
@@ -16,8 +17,9 @@ from typing import NoReturn
 import click
 
 from handhabit import __version__
-from handhabit.cli import completion, files, recording, reminders, reports, syncing, user_service
-from handhabit.cli.app import FAILURE, USAGE, App, one_line
+from handhabit.cli import completion, files, recording, reminders, reports, restoring, syncing, user_service
+from handhabit.cli.app import FAILURE, USAGE, App, Failure
+from handhabit.cli.output import complain, one_line, say
 from handhabit.paths import default_config_path, default_db_path
 from handhabit.store.errors import InvalidRecord, StoreError
 
@@ -38,11 +40,11 @@ def cli(ctx: click.Context, config_path: Path | None, db_path: Path | None, verb
     """
     ctx.obj = App(config_path or default_config_path(), db_path or default_db_path(), verbose)
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        say(ctx.get_help())
 
 
-for command in (recording.done, recording.undo, recording.skip, recording.unskip, recording.guide, reports.streak,
-                reports.log_,
+for command in (recording.done, recording.undo, restoring.restore, recording.skip, recording.unskip, recording.guide,
+                reports.streak, reports.log_,
                 reminders.run, reminders.pause, reminders.resume, reminders.snooze, reminders.status,
                 user_service.service, syncing.sync, files.check, files.init, files.export, files.import_,
                 completion.completion):
@@ -61,15 +63,18 @@ def main() -> NoReturn:
         cli.main(prog_name="handhabit", standalone_mode=False)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "handhabit"
-        click.echo(f"handhabit: {one_line(exc.format_message())} (see `{command} --help`)", err=True)
+        say(f"handhabit: {one_line(exc.format_message())} (see `{command} --help`)", err=True)
         sys.exit(USAGE)
     except click.ClickException as exc:
-        exc.show()
+        if isinstance(exc, Failure):
+            exc.show()
+        else:  # click's own "Error: ..." is no line of the CLI contract
+            complain(exc.format_message())
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         sys.exit(130)
     except StoreError as exc:
-        click.echo(f"handhabit: {one_line(str(exc))}", err=True)
+        complain(str(exc))
         sys.exit(USAGE if isinstance(exc, InvalidRecord) else FAILURE)
     except BrokenPipeError:
         # `handhabit export | head`: the reader has gone, which is no error to report. Standard output
@@ -77,6 +82,6 @@ def main() -> NoReturn:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(FAILURE)
     except OSError as exc:
-        click.echo(f"handhabit: {one_line(str(exc))}", err=True)
+        complain(str(exc))
         sys.exit(FAILURE)
     sys.exit(0)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from handhabit import habits, paths
+from handhabit.cli.output import complain
 from handhabit.clock import zone
 from handhabit.config import Config, ConfigError, Habit, load
 from handhabit.records import Excuse
@@ -23,15 +24,6 @@ if TYPE_CHECKING:
 
 
 USAGE, FAILURE = 2, 1
-
-
-# What a terminal or `str.splitlines` takes for the end of a line: shown escaped when a value typed or read
-# holds one, so an error stays the one line it is (`--date $'x\ny'`, a TOML string with "\n").
-_LINE_BREAKS = {ord(c): c.encode("unicode_escape").decode() for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
-
-
-def one_line(text: str) -> str:
-    return text.translate(_LINE_BREAKS)
 
 
 class Failure(click.ClickException):
@@ -46,7 +38,7 @@ class Failure(click.ClickException):
 
     def show(self, file: Any = None) -> None:
         for line in self.lines:
-            click.echo(f"handhabit: {one_line(line)}", err=True)
+            complain(line)
 
 
 class RuntimeFailure(Failure):
@@ -72,7 +64,7 @@ class App:
 
     @cached_property
     def zone(self) -> ZoneInfo:
-        return zone(self.config.general, warn=lambda text: click.echo(f"handhabit: warning: {text}", err=True))
+        return zone(self.config.general, warn=lambda text: complain(f"warning: {text}"))
 
     @cached_property
     def store(self) -> Store:

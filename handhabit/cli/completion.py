@@ -69,4 +69,5 @@ def completion(ctx: click.Context, shell: str | None) -> None:
         raise click.UsageError(f"Missing argument 'SHELL': one of {', '.join(SHELLS)}.", ctx)
     script = get_completion_class(shell)
     assert script is not None  # click registers every one of SHELLS
+    # A script for the shell, handhabit's own and with nothing foreign in it: printed byte for byte, not `say`.
     click.echo(script(ctx.find_root().command, {}, "handhabit", COMPLETE_VAR).source(), nl=False)

@@ -11,11 +11,13 @@ from pathlib import Path
 import click
 
 from handhabit.cli.app import App, Failure, RuntimeFailure, counted, local, write_atomically
+from handhabit.cli.output import say
 from handhabit.clock import utc_now
 from handhabit.config import Habit, Reminder
 from handhabit.paths import private_folder
 from handhabit.schedule import upcoming
 from handhabit.units import WEEKDAY_NAMES, format_duration, length_words, weekday_names
+from handhabit.visible import visible
 
 
 @click.command(short_help="Validate the config; show the next reminders.")
@@ -24,29 +26,30 @@ def check(app: App) -> None:
     """Validate the config and show the habits, reminders and next fire times."""
     config, tz = app.config, app.zone
     if config.source is None:
-        click.echo(f"No config file at {app.config_path}: using the built-in default "
-                   "(`handhabit init` writes it there to edit).")
+        say(f"No config file at {app.config_path}: using the built-in default "
+            "(`handhabit init` writes it there to edit).")
     else:
-        click.echo(f"Config {config.source} is valid.")
+        say(f"Config {config.source} is valid.")
     general = config.general
-    click.echo(f"Time zone {tz.key}; the day starts at {general.day_starts_at:%H:%M}; "
-               f"weeks start on {WEEKDAY_NAMES[general.week_starts_on].capitalize()}.")
-    click.echo("\nHabits:")
+    say(f"Time zone {tz.key}; the day starts at {general.day_starts_at:%H:%M}; "
+        f"weeks start on {WEEKDAY_NAMES[general.week_starts_on].capitalize()}.")
+    say("\nHabits:")
     for habit in config.habits:
         routine = config.routine(habit.routine)
-        click.echo(f"  {habit.id}: {habit.name}, {target_words(habit)}, {weekday_names(habit.days)}; "
-                   f"routine {routine.id} ({length_words(routine.minutes * 60)})")
-    click.echo("\nReminders:")
+        say(f"  {habit.id}: {visible(habit.name)}, {target_words(habit)}, {weekday_names(habit.days)}; "
+            f"routine {routine.id} ({length_words(routine.minutes * 60)})")
+    say("\nReminders:")
     now = utc_now()
     for reminder in config.reminders:
-        click.echo(f"  {reminder.id} ({reminder.habit}): {reminder_words(reminder)}")
+        say(f"  {reminder.id} ({reminder.habit}): {reminder_words(reminder)}")
         times = upcoming(reminder, tz, now, 5)
-        click.echo("    next: " + (", ".join(local(t, tz) for t in times) or "never (no due days)"))
+        say("    next: " + (", ".join(local(t, tz) for t in times) or "never (no due days)"))
     if not config.reminders:
-        click.echo("  none: add [[reminders]] to be reminded")
-    click.echo("\nRoutines (`handhabit guide ROUTINE`; `--list` shows the steps):")
+        say("  none: add [[reminders]] to be reminded")
+    say("\nRoutines (`handhabit guide ROUTINE`; `--list` shows the steps):")
     for routine in config.routines:
-        click.echo(f"  {routine.id}: {routine.name}, {length_words(routine.minutes * 60)}, {len(routine.steps)} steps")
+        say(f"  {routine.id}: {visible(routine.name)}, {length_words(routine.minutes * 60)}, "
+            f"{len(routine.steps)} steps")
 
 
 def target_words(habit: Habit) -> str:
@@ -86,7 +89,7 @@ def init(app: App, force: bool) -> None:
     except OSError as exc:
         raise RuntimeFailure(f"cannot create {path.parent}: {exc.strerror or exc}") from None
     write_atomically(path, example_toml().encode("utf-8"))
-    click.echo(f"Wrote {path}. Edit it, then `handhabit check`.")
+    say(f"Wrote {path}. Edit it, then `handhabit check`.")
 
 
 @click.command(short_help="Write every record out, as JSON or CSV.")
@@ -159,9 +162,9 @@ def import_(app: App, file: str) -> None:
     known = {habit.id for habit in app.config.habits}  # before writing: a broken config stops the import unchanged
     added = app.store.import_records(records.sessions, records.excuses, records.events)
     total = len(records.sessions) + len(records.excuses) + len(records.events)
-    click.echo(f"Imported {counted(added['sessions'], 'session')}, {counted(added['excuses'], 'excuse')} and "
-               f"{counted(added['events'], 'event')} from {name}; {total - sum(added.values())} already present.")
+    say(f"Imported {counted(added['sessions'], 'session')}, {counted(added['excuses'], 'excuse')} and "
+        f"{counted(added['events'], 'event')} from {name}; {total - sum(added.values())} already present.")
     strangers = sorted({session.habit for session in records.sessions} - known)
     if strangers:
-        click.echo(f"Kept sessions of habits not in the config: {', '.join(strangers)} "
-                   "(add them to the config to see their streaks).")
+        say(f"Kept sessions of habits not in the config: {', '.join(strangers)} "
+            "(add them to the config to see their streaks).")

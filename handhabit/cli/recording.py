@@ -14,6 +14,7 @@ import click
 from handhabit import excusing, habits
 from handhabit.cli.app import App, Failure, RuntimeFailure, local
 from handhabit.cli.completion import habit_ids, routine_ids
+from handhabit.cli.output import console, say
 from handhabit.clock import utc_now
 from handhabit.config import Config, Habit, Routine
 from handhabit.excusing import ALL_HABITS
@@ -21,6 +22,7 @@ from handhabit.records import Excuse, Session
 from handhabit.schedule import wall_instant
 from handhabit.timeinput import NoTimeOfDay, parse_date, parse_instant
 from handhabit.units import length_words
+from handhabit.visible import PARAGRAPH, visible
 
 
 def when_recorded(app: App, now: datetime, at_text: str | None, date_text: str | None) -> tuple[datetime, str]:
@@ -96,11 +98,11 @@ def record(app: App, habit: Habit, now: datetime, at: datetime, *, minutes: floa
         id=str(uuid.uuid4()), habit=habit.id, at_utc=at, tz=app.zone.key, logical_date=day, minutes=minutes,
         source=source, note=note, recorded_utc=now,
     ))
-    what = habit.name + (f", {minutes:g} min," if minutes is not None else "")
+    what = visible(habit.name) + (f", {minutes:g} min," if minutes is not None else "")
     if date_only:
-        click.echo(f"Recorded {what} for {day:%a %Y-%m-%d}.")
+        say(f"Recorded {what} for {day:%a %Y-%m-%d}.")
     else:
-        click.echo(f"Recorded {what} at {local(at, app.zone)} (counts for {day:%a %Y-%m-%d}).")
+        say(f"Recorded {what} at {local(at, app.zone)} (counts for {day:%a %Y-%m-%d}).")
     print_standing(app, habit, now, day)
 
 
@@ -118,12 +120,12 @@ def print_standing(app: App, habit: Habit, now: datetime, changed: date | None =
             parts.append(f"{then.amount} in the week of {week_of:%a %Y-%m-%d}")
     parts.append(app.progress(habit, history, excuses, today).text)
     parts.append(app.report(habit, today, today, history, excuses).streak_text)
-    click.echo(f"{habit.name}: {' · '.join(parts)}")
+    say(f"{visible(habit.name)}: {' · '.join(parts)}")
 
 
 def habit_name(config: Config, habit_id: str) -> str:
-    """A record's habit by its name, or by its id when the config no longer (or not yet) has it."""
-    return next((h.name for h in config.habits if h.id == habit_id), habit_id)
+    """A record's habit by its name, or by its id when the config no longer (or not yet) has it; as shown."""
+    return visible(next((h.name for h in config.habits if h.id == habit_id), habit_id))
 
 
 @click.command(short_help="Undo the last recorded session.")
@@ -133,7 +135,7 @@ def undo(app: App) -> None:
     session = app.store.undo_last(utc_now())
     if session is None:
         raise RuntimeFailure("nothing to undo")
-    click.echo(f"Undid {habit_name(app.config, session.habit)} at {local(session.at_utc, app.zone)} "
+    say(f"Undid {habit_name(app.config, session.habit)} at {local(session.at_utc, app.zone)} "
                f"(counted for {session.logical_date}).")
     if any(h.id == session.habit for h in app.config.habits):
         print_standing(app, app.config.habit(session.habit), utc_now(), session.logical_date)
@@ -176,7 +178,7 @@ class Days:
 
     @property
     def who(self) -> str:
-        return self.named.name if self.named else "all habits"
+        return visible(self.named.name) if self.named else "all habits"
 
     def print_standing(self, app: App, now: datetime) -> None:
         for habit in self.habits:
@@ -227,7 +229,7 @@ def span_words(first: date, last: date) -> str:
 
 
 def because(reason: str | None) -> str:
-    return f" ({reason})" if reason else ""
+    return f" ({visible(reason)})" if reason else ""
 
 
 @click.command(short_help="Excuse days (sick, travelling, resting).")
@@ -244,11 +246,11 @@ def skip(app: App, habit: str | None, date_text: str | None, from_text: str | No
     covered = habits.excused_dates([e for e in app.store.excuses() if e.habit in (ALL_HABITS, target)],
                                    days.first, days.last)
     if len(covered) == (days.last - days.first).days + 1:
-        click.echo(f"{days.who[0].upper()}{days.who[1:]} already excused {span_words(days.first, days.last)}; "
+        say(f"{days.who[0].upper()}{days.who[1:]} already excused {span_words(days.first, days.last)}; "
                    "nothing changed.")
         return
     app.store.add_excuse(Excuse(str(uuid.uuid4()), target, days.first, days.last, reason))
-    click.echo(f"Excused {days.who} {span_words(days.first, days.last)}{because(reason)}.")
+    say(f"Excused {days.who} {span_words(days.first, days.last)}{because(reason)}.")
     days.print_standing(app, now)
 
 
@@ -267,11 +269,11 @@ def unskip(app: App, habit: str | None, date_text: str | None, from_text: str | 
         now,
     )
     if not change.taken:
-        who = f"{days.named.name} not" if days.named else "No habit"
-        click.echo(f"{who} excused {span_words(days.first, days.last)}; nothing to take back.")
+        who = f"{days.who} not" if days.named else "No habit"
+        say(f"{who} excused {span_words(days.first, days.last)}; nothing to take back.")
         return
     for excuse in change.taken:
-        click.echo(taken_back_words(app, excuse, days, keeps_others=bool(others)))
+        say(taken_back_words(app, excuse, days, keeps_others=bool(others)))
     days.print_standing(app, now)
 
 
@@ -287,10 +289,11 @@ def taken_back_words(app: App, excuse: Excuse, days: Days, keeps_others: bool) -
 
 
 def routine_words(routine: Routine) -> list[str]:
-    lines = [f"{routine.id}: {routine.name}, {length_words(routine.minutes * 60)}"]
+    lines = [f"{routine.id}: {visible(routine.name)}, {length_words(routine.minutes * 60)}"]
     for number, step in enumerate(routine.steps, start=1):
         each = " each hand" if step.sides else ""
-        lines.append(f"  {number}. {step.name}, {step.seconds} s{each}" + (f": {step.how}" if step.how else ""))
+        how = f": {visible(step.how, PARAGRAPH)}" if step.how else ""
+        lines.append(f"  {number}. {visible(step.name)}, {step.seconds} s{each}{how}")
     return lines
 
 
@@ -313,41 +316,39 @@ def guide(app: App, routine_id: str | None, no_record: bool, listing: bool) -> N
     config = app.config
     if listing:
         for routine in config.routines:
-            click.echo("\n".join(routine_words(routine)))
+            say("\n".join(routine_words(routine)))
         return
     known = [r.id for r in config.routines]
     if routine_id is not None and routine_id not in known:
         raise Failure(f'no routine "{routine_id}" in the config (known: {", ".join(known)})')
     routine = config.routine(routine_id or config.habits[0].routine)
     habit = guided_habit(config, routine.id)
-    from rich.console import Console
-
     from handhabit.guide import Walk, parts, session_minutes
     from handhabit.guide_screen import guide as walk_on_screen
     from handhabit.guide_screen import single_keys
 
     walk = Walk(parts(routine))
     with single_keys() as read_key:
-        finished = walk_on_screen(routine, walk, Console(highlight=False), read_key)
+        finished = walk_on_screen(routine, walk, console(highlight=False), read_key)
         minutes = session_minutes(walk.seconds_done)
         spent = length_words(walk.seconds_done)
         if no_record:
-            click.echo(f"{'Done' if finished else 'Stopped'} after {spent}; not recorded (--no-record).")
+            say(f"{'Done' if finished else 'Stopped'} after {spent}; not recorded (--no-record).")
             return
         if not finished or walk.mostly_skipped:
             verb = "Finished" if finished else "Stopped"
             ended = f"{verb} after {spent}" + (", under a third of the routine" if finished else "")
             if walk.seconds_done < 1:
-                click.echo(f"{verb} before a session began; nothing recorded.")
+                say(f"{verb} before a session began; nothing recorded.")
                 return
             if not sys.stdin.isatty():
-                click.echo(f"{ended}; not recorded (no terminal to ask).")
+                say(f"{ended}; not recorded (no terminal to ask).")
                 return
-            click.echo(f"{ended}. Record it as a session? [y/N] ", nl=False)
+            say(f"{ended}. Record it as a session? [y/N] ", nl=False)
             answer = read_key(60.0) or ""
-            click.echo(answer if answer.isprintable() else "")
+            say(answer if answer.isprintable() else "")
             if answer.lower() != "y":
-                click.echo("Not recorded.")
+                say("Not recorded.")
                 return
     now = utc_now()
     record(app, habit, now, now, minutes=minutes, source="guide")

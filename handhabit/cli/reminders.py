@@ -7,16 +7,19 @@ import os
 import signal
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
 
 from handhabit.cli.app import App, Failure, RuntimeFailure, local
+from handhabit.cli.output import say
 from handhabit.cli.syncing import status_line
 from handhabit.clock import utc_now, zone
 from handhabit.schedule import next_fire, wall_instant
 from handhabit.timeinput import YEAR, parse_instant
 from handhabit.units import duration_words, parse_clock, parse_duration
+from handhabit.visible import visible
 
 # What `status` and `snooze` say when no daemon holds the lock.
 START_IT = "start it with `handhabit service install` (or `handhabit run`)"
@@ -31,25 +34,26 @@ def run(app: App) -> None:
     from handhabit import logs
     from handhabit.daemon import Daemon
     from handhabit.desktop.buses import Buses
-    from handhabit.instance import AlreadyRunning, lock_path, single_instance
+    from handhabit.instance import AlreadyRunning, CannotLock, one_daemon
     from handhabit.notify import choose
 
     logs.setup(app.verbose)
     config = app.config
+    log = logging.getLogger("handhabit")
     # Once the lock holds this pid, `handhabit snooze` may signal it: until the daemon listens, the signal
     # must not end it (the daemon reads the snoozes when it starts).
     signal.signal(signal.SIGUSR1, signal.SIG_IGN)
     with contextlib.ExitStack() as held:
         try:
-            held.enter_context(single_instance(lock_path()))
+            held.enter_context(one_daemon(app.db_path, log.warning))
         except AlreadyRunning as exc:
+            why = f" on {exc.database}: one daemon per database" if exc.database else ": one daemon per user"
             raise RuntimeFailure(
-                f"already running as pid {exc.pid or '(unknown)'}: one daemon per user (stop it with "
+                f"already running as pid {exc.pid or '(unknown)'}{why} (stop it with "
                 f"`systemctl --user stop handhabit` or `kill {exc.pid or 'PID'}`)"
             ) from None
-        except OSError as exc:
-            raise RuntimeFailure(f"cannot create the daemon's lock at {lock_path()}: {exc.strerror or exc}") from None
-        log = logging.getLogger("handhabit")
+        except CannotLock as exc:
+            raise RuntimeFailure(str(exc)) from None
         log.info("config: %s", config.source or f"built-in default (no config file at {app.config_path})")
         log.info("database: %s", app.db_path)
         tz = zone(config.general, warn=log.warning)  # a log line, where app.zone would print one
@@ -111,7 +115,7 @@ def pause(app: App, duration: str | None, until_text: str | None) -> None:
     now = utc_now()
     until = pause_end(app, now, duration, until_text)
     app.store.add_event(pause_event(str(uuid.uuid4()), now, until))
-    click.echo(f"Paused: no reminders until {local(until, app.zone)} (`handhabit resume` ends it sooner).")
+    say(f"Paused: no reminders until {local(until, app.zone)} (`handhabit resume` ends it sooner).")
 
 
 @click.command(short_help="End a pause.")
@@ -122,10 +126,10 @@ def resume(app: App) -> None:
 
     now = utc_now()
     if paused_until(app.store.latest_of(PAUSED, RESUMED), now) is None:
-        click.echo("Not paused: reminders are on; nothing changed.")
+        say("Not paused: reminders are on; nothing changed.")
         return
     app.store.add_event(resume_event(str(uuid.uuid4()), now))
-    click.echo("Resumed: reminders are on again.")
+    say("Resumed: reminders are on again.")
 
 
 @click.command(short_help="Put off the most recent reminder.")
@@ -152,22 +156,23 @@ def snooze(app: App, duration: str | None) -> None:
     fire = snoozable(events, config.reminders, app.store.last_session_times(), now, app.zone,
                      config.general.day_starts_at)
     if isinstance(fire, NothingToSnooze):
-        click.echo(f"Nothing to snooze: {fire.reason}.")
+        say(f"Nothing to snooze: {fire.reason}.")
         return
     reminder = next(r for r in config.reminders if r.id == fire.reminder)
     until = now + (length or config.notify.snooze)
     app.store.add_event(snooze_event(str(uuid.uuid4()), now, reminder.id, reminder.habit, until))
-    click.echo(f"Snoozed: {config.habit(reminder.habit).name} ({reminder.id}) comes back at {local(until, app.zone)}.")
-    if (trouble := poke_daemon()) is not None:
-        click.echo(trouble)
+    name = visible(config.habit(reminder.habit).name)
+    say(f"Snoozed: {name} ({reminder.id}) comes back at {local(until, app.zone)}.")
+    if (trouble := poke_daemon(app.db_path)) is not None:
+        say(trouble)
 
 
-def poke_daemon() -> str | None:
-    """SIGUSR1 to the running daemon, which reads the snoozes again; what to tell the person when none
+def poke_daemon(db: Path) -> str | None:
+    """SIGUSR1 to the daemon of database `db`, which reads the snoozes again; what to tell the person when none
     can hear it. A daemon gone meanwhile, or another user's, is no error: the snooze is recorded."""
-    from handhabit.instance import lock_path, running_pid
+    from handhabit.instance import daemon_pid
 
-    pid = running_pid(lock_path())
+    pid = daemon_pid(db)
     if pid is None:
         return f"handhabit is not running, so nothing will come back: {START_IT}."
     if not pid:
@@ -182,21 +187,21 @@ def poke_daemon() -> str | None:
 @click.pass_obj
 def status(app: App) -> None:
     """Whether the daemon runs (and its pid), whether reminders are paused, and the next reminders."""
-    from handhabit.instance import lock_path, running_pid
+    from handhabit.instance import daemon_pid
     from handhabit.pauses import PAUSED, RESUMED, paused_until
     from handhabit.snoozes import LOOKBACK, pending
 
-    pid = running_pid(lock_path())  # before the config: a broken config must not hide whether it runs
+    pid = daemon_pid(app.db_path)  # before the config: a broken config must not hide whether it runs
     if pid is None:
-        click.echo(f"handhabit is not running: {START_IT}.")
+        say(f"handhabit is not running: {START_IT}.")
     else:
-        click.echo(f"handhabit is running (pid {pid or 'unknown'}).")
+        say(f"handhabit is running (pid {pid or 'unknown'}).")
     config, tz, now = app.config, app.zone, utc_now()
-    click.echo(f"Config: {config.source or 'the built-in default'}; database: {app.db_path}.")
+    say(f"Config: {config.source or 'the built-in default'}; database: {app.db_path}.")
     if (synced := status_line(app)) is not None:
-        click.echo(synced)
+        say(synced)
     until = paused_until(app.reader.latest_of(PAUSED, RESUMED), now)
-    click.echo(f"Paused until {local(until, tz)}." if until else "Not paused.")
+    say(f"Paused until {local(until, tz)}." if until else "Not paused.")
     sessions, fired = app.reader.last_session_times(), app.reader.last_fired(local_only=True)
     snoozed = pending(app.reader.events(since=now - LOOKBACK, local_only=True), now)
     known = {reminder.id for reminder in config.reminders}
@@ -205,7 +210,7 @@ def status(app: App) -> None:
           if (when := next_fire(reminder, tz, now, sessions.get(reminder.habit), fired.get(reminder.id)))),
         *((when, reminder_id, " (snoozed)") for reminder_id, when in snoozed.items() if reminder_id in known),
     ])
-    click.echo("Next reminders:" if upcoming_times else "No reminders to come.")
+    say("Next reminders:" if upcoming_times else "No reminders to come.")
     for when, reminder_id, why in upcoming_times:
         held = " (held: paused)" if until and when < until else ""
-        click.echo(f"  {local(when, tz)}  {reminder_id}{why}{held}")
+        say(f"  {local(when, tz)}  {reminder_id}{why}{held}")

@@ -11,11 +11,14 @@ import click
 from handhabit import habits
 from handhabit.cli.app import App, Failure, counted, local
 from handhabit.cli.completion import habit_ids
+from handhabit.cli.output import console, say
 from handhabit.cli.recording import because, span_words
 from handhabit.clock import utc_now
+from handhabit.excusing import ALL_HABITS
 from handhabit.records import Event, parse_utc
 from handhabit.schedule import wall_instant
 from handhabit.timeinput import parse_date
+from handhabit.visible import visible
 
 
 @click.command()
@@ -42,13 +45,11 @@ def streak(app: App, habit: str | None, week_text: str | None, weeks: int | None
     history, excuses = {h.id: app.reader.day_totals(h.id) for h in chosen}, app.reader.excuses()
     reports = [app.report(h, today, week_of, history[h.id], excuses) for h in chosen]
     if as_json:
-        click.echo(json.dumps(report.streak_json(today, start, reports), indent=2))
+        say(json.dumps(report.streak_json(today, start, reports), indent=2))
         return
-    from rich.console import Console
-
-    console = Console()
+    screen = console()
     if not weeks:
-        console.print(report.streak_table(today, start, reports))
+        screen.print(report.streak_table(today, start, reports))
         return
     from handhabit.heatmap import heatmap, legend
 
@@ -58,9 +59,9 @@ def streak(app: App, habit: str | None, week_text: str | None, weeks: int | None
             weeks=weeks, week_starts_on=general.week_starts_on,
             routine_minutes=app.config.routine(r.habit.routine).minutes,
         )
-        console.print(heatmap(r, days, today=today, week_starts_on=general.week_starts_on, width=console.width))
-        console.print()
-    console.print(legend())
+        screen.print(heatmap(r, days, today=today, week_starts_on=general.week_starts_on, width=screen.width))
+        screen.print()
+    screen.print(legend())
 
 
 @click.command("log", short_help="What happened lately: reminders, sessions, pauses.")
@@ -72,18 +73,21 @@ def log_(app: App, days: int) -> None:
     now = utc_now()
     since = now - timedelta(days=days)
     first_day, day_start = app.today(since), app.config.general.day_starts_at
-    rows = [(e.at_utc, e.reminder or "", e.kind, event_detail(e, app.zone)) for e in app.reader.events(since)]
-    rows += [(s.at_utc, s.habit, "done", f"{s.source}" + (f", {s.minutes:g} min" if s.minutes else ""))
+    # Every id, kind and detail as shown (`visible`): another device, an import or a hand edit wrote them.
+    rows = [(e.at_utc, visible(e.reminder or ""), visible(e.kind), event_detail(e, app.zone))
+            for e in app.reader.events(since)]
+    rows += [(s.at_utc, visible(s.habit), "done", f"{s.source}" + (f", {s.minutes:g} min" if s.minutes else ""))
              for s in app.reader.sessions(since=first_day) if s.at_utc >= since]
-    rows += [(wall_instant(max(e.from_date, first_day), day_start, app.zone), e.habit.replace("*", "all habits"),
+    rows += [(wall_instant(max(e.from_date, first_day), day_start, app.zone),
+              "all habits" if e.habit == ALL_HABITS else visible(e.habit),
               "excused", span_words(e.from_date, e.to_date) + because(e.reason))
              for e in app.reader.excuses() if e.to_date >= first_day]
     if not rows:
-        click.echo(f"Nothing in the last {counted(days, 'day')}.")
+        say(f"Nothing in the last {counted(days, 'day')}.")
         return
     width = max(len(who) for _, who, _, _ in rows)
     for at, who, kind, detail in sorted(rows, key=lambda row: row[0]):
-        click.echo(f"{local(at, app.zone)}  {who:<{width}}  {kind:<13} {detail}".rstrip())
+        say(f"{local(at, app.zone)}  {who:<{width}}  {kind:<13} {detail}".rstrip())
 
 
 def event_detail(event: Event, zone: ZoneInfo) -> str:
@@ -91,4 +95,4 @@ def event_detail(event: Event, zone: ZoneInfo) -> str:
 
     if event.kind in (PAUSED, SNOOZED) and event.detail:
         return f"until {local(parse_utc(event.detail), zone)}"
-    return event.detail or ""
+    return visible(event.detail or "")

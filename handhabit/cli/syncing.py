@@ -10,7 +10,9 @@ from datetime import datetime
 import click
 
 from handhabit.cli.app import App, Failure, RuntimeFailure, counted, local
+from handhabit.cli.output import complain, one_line, say
 from handhabit.clock import utc_now
+from handhabit.visible import visible
 
 NO_FOLDER = 'no sync folder: set [sync] folder = "~/Sync/handhabit" in the config (a folder your sync tool shares)'
 KINDS = (("sessions", "session"), ("excuses", "excuse"), ("events", "event"), ("deleted", "taken back"))
@@ -33,12 +35,14 @@ def send_after(app: App) -> None:
     try:
         send(app.store, folder_of(app.store, app.config.sync), utc_now())
     except (SyncFolderError, StoreError) as exc:
-        click.echo(f"handhabit: warning: recorded here, not yet in the sync folder: {exc}", err=True)
+        complain(f"warning: recorded here, not yet in the sync folder: {exc}")
 
 
 @click.command(short_help="Merge the other devices' records from the sync folder now.")
+@click.option("--new-id", is_flag=True,
+              help="Give this installation an id of its own, when a copied database shares one with another.")
 @click.pass_obj
-def sync(app: App) -> None:
+def sync(app: App, new_id: bool) -> None:
     """Send this device's changes to the sync folder and merge what the other devices wrote there."""
     from handhabit.sync.folder import SyncFolderError
     from handhabit.sync.syncing import sync as sync_round
@@ -46,17 +50,22 @@ def sync(app: App) -> None:
     settings = app.config.sync
     if settings.folder is None:
         raise Failure(NO_FOLDER)
+    if new_id:
+        old, made = app.store.new_device_id()
+        before = f", no longer {old}" if old else ""
+        say(f'This installation is now device {made} ("{visible(settings.device)}"){before}: its whole history '
+            "goes to the sync folder again under the new id.")
     try:
         done = sync_round(app.store, settings, utc_now())
     except SyncFolderError as exc:
         raise RuntimeFailure(str(exc)) from None
-    click.echo(f"Sent {counted(done.sent, 'change')} to {settings.folder}.")
+    say(f"Sent {counted(done.sent, 'change')} to {settings.folder}.")
     for name, counts in sorted(done.received.items()):
-        click.echo(f"From {name}: {what(counts)}.")
+        say(f"From {visible(name)}: {what(counts)}.")  # another device's name, from its device.json
     if not done.received:
-        click.echo("No other device has written there yet.")
+        say("No other device has written there yet.")
     for line in done.problems:
-        click.echo(f"handhabit: warning: {line}", err=True)
+        complain(f"warning: {line}")  # it quotes other devices' file names: `complain` shows them escaped
 
 
 def status_line(app: App) -> str | None:
@@ -68,11 +77,14 @@ def status_line(app: App) -> str | None:
     from handhabit.sync.folder import Folder, SyncFolderError
 
     try:
-        others = Folder(settings.folder, app.reader.known_device_id(), settings.device).others()
+        listing = Folder(settings.folder, app.reader.known_device_id(), settings.device).others()
     except SyncFolderError as exc:
-        return f"Sync: {exc}."
+        return f"Sync: {one_line(str(exc))}."
     last: dict[str, datetime] = {}
-    for journal in others:
+    for journal in listing.journals:
         last[journal.device_name] = max(journal.modified, last.get(journal.device_name, journal.modified))
-    seen = "; ".join(f"{name} last wrote {local(at, app.zone)}" for name, at in sorted(last.items()))
-    return f'Sync: {settings.folder} as "{settings.device}"; ' + (seen or "no other device has written there yet") + "."
+    seen = "; ".join(f"{visible(name)} last wrote {local(at, app.zone)}" for name, at in sorted(last.items()))
+    unread = f"; {counted(len(listing.problems), 'file')} cannot be read (`handhabit sync` names them)" * bool(
+        listing.problems)
+    return (f'Sync: {settings.folder} as "{visible(settings.device)}"; '
+            + (seen or "no other device has written there yet") + unread + ".")

@@ -7,6 +7,8 @@ import sys
 import click
 
 from handhabit.cli.app import App, RuntimeFailure, write_atomically
+from handhabit.cli.output import say
+from handhabit.visible import visible
 
 
 @click.group(short_help="Install handhabit as a systemd user service.")
@@ -22,11 +24,11 @@ def run_or_explain(*commands: tuple[str, ...]) -> bool:
         outcome = systemctl(*args)
         if outcome.ok:
             continue
-        reason = "systemctl is not installed here" if outcome.error is None else outcome.error
-        click.echo(f"Could not run `{' '.join(outcome.command)}`: {reason}.")
-        click.echo("Run these once a systemd user session is available:")
+        reason = "systemctl is not installed here" if outcome.error is None else visible(outcome.error)
+        say(f"Could not run `{' '.join(outcome.command)}`: {reason}.")
+        say("Run these once a systemd user session is available:")
         for rest in commands[number:]:
-            click.echo("    systemctl --user " + " ".join(rest))
+            say("    systemctl --user " + " ".join(rest))
         return False
     return True
 
@@ -43,11 +45,11 @@ def install(app: App) -> None:
     except OSError as exc:
         raise RuntimeFailure(f"cannot create {path.parent}: {exc.strerror or exc}") from None
     write_atomically(path, unit_text(sys.executable).encode(), mode=0o644)
-    click.echo(f"Wrote {path} (runs {sys.executable} -m handhabit run).")
+    say(f"Wrote {path} (runs {sys.executable} -m handhabit run).")
     if not run_or_explain(("daemon-reload",), ("enable", "--now", UNIT)):
         raise RuntimeFailure("the unit is written but not started (see above)")
-    click.echo("Enabled and started: handhabit now runs with every desktop session. "
-               "`handhabit status` shows it; `journalctl --user -u handhabit` shows its log.")
+    say("Enabled and started: handhabit now runs with every desktop session. "
+        "`handhabit status` shows it; `journalctl --user -u handhabit` shows its log.")
 
 
 @service.command(short_help="Stop, disable and remove the unit.")
@@ -58,11 +60,11 @@ def uninstall(app: App) -> None:
 
     path = unit_path()
     if not path.exists():
-        click.echo(f"No unit at {path}: nothing to uninstall.")
+        say(f"No unit at {path}: nothing to uninstall.")
         return
     stopped = run_or_explain(("disable", "--now", UNIT))
     path.unlink()
-    click.echo(f"Removed {path}. Your config and records stay where they are.")
+    say(f"Removed {path}. Your config and records stay where they are.")
     if not (stopped and run_or_explain(("daemon-reload",))):
         raise RuntimeFailure("the unit file is removed, but systemd may still know it (see above)")
 
@@ -74,9 +76,9 @@ def service_status(app: App) -> None:
     from handhabit.service import query, unit_path
 
     path = unit_path()
-    click.echo(f"Unit file: {path}" if path.exists() else f"Not installed (no {path}): `handhabit service install`.")
+    say(f"Unit file: {path}" if path.exists() else f"Not installed (no {path}): `handhabit service install`.")
     enabled, active = query("is-enabled"), query("is-active")
     if enabled is None and active is None:
-        click.echo("No systemd user manager here (`systemctl --user` does not answer).")
+        say("No systemd user manager here (`systemctl --user` does not answer).")
         return
-    click.echo(f"Enabled: {enabled or 'unknown'}; active: {active or 'unknown'}.")
+    say(f"Enabled: {enabled or 'unknown'}; active: {active or 'unknown'}.")

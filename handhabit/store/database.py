@@ -46,13 +46,15 @@ from handhabit.store.errors import InvalidRecord, StoreError, translate
 from handhabit.store.opening import open_for_reading, open_for_writing
 
 if TYPE_CHECKING:
+    from handhabit.store.restoring import Deleted
     from handhabit.sync.journal import Change, Position
 
 # The newest live session of a habit (twice the habit): among the four days before its latest logical date.
 # A date SQLite cannot read gives '', and so every session of the habit: the bad one is named when read.
-_LATEST_SESSION = """SELECT * FROM sessions WHERE habit = ? AND deleted_utc IS NULL AND logical_date >= coalesce((
-    SELECT date(logical_date, '-4 days') FROM sessions WHERE habit = ? AND deleted_utc IS NULL
-    ORDER BY logical_date DESC LIMIT 1), '') ORDER BY at_utc DESC LIMIT 1"""
+# Sessions done after `until` are left out: another device's clock may run ahead (`last_session_times`).
+_LATEST_SESSION = """SELECT * FROM sessions WHERE habit = ? AND deleted_utc IS NULL AND at_utc <= ? AND
+    logical_date >= coalesce((SELECT date(logical_date, '-4 days') FROM sessions WHERE habit = ? AND
+    deleted_utc IS NULL AND at_utc <= ? ORDER BY logical_date DESC LIMIT 1), '') ORDER BY at_utc DESC LIMIT 1"""
 P = ParamSpec("P")
 T = TypeVar("T")
 EXCUSES_MARKED = 4  # the schema whose excuses have `deleted_utc` (m004): older ones were never taken back
@@ -224,12 +226,16 @@ class Store:
         return self._records(Session, rows)[0].logical_date
 
     @_guarded
-    def last_session_times(self) -> dict[str, datetime]:
-        """The latest live session per habit: what break reminders count from. Read as a record, so a bad
-        row is named, not a crash. A session's day is within two days of its instant (`records`), so the
-        latest one is among its habit's last four days: a few index lookups, not a scan of years."""
+    def last_session_times(self, until: datetime | None = None) -> dict[str, datetime]:
+        """The latest live session per habit done by `until` (default: the end of time): what break
+        reminders count from. A session from another device whose clock runs ahead counts for its day, but
+        must not put this machine's breaks off past their time, so the daemon asks for those done by now.
+        Read as a record, so a bad row is named, not a crash. A session's day is within two days of its
+        instant (`records`), so the latest one is among its habit's last four days: a few index lookups,
+        not a scan of years."""
         habits = [row[0] for row in self.conn.execute("SELECT DISTINCT habit FROM sessions")]
-        rows = [row for habit in habits for row in self._rows(_LATEST_SESSION, [habit, habit])]
+        bound = "9999-12-31T23:59:59Z" if until is None else utc_text(until)
+        rows = [row for habit in habits for row in self._rows(_LATEST_SESSION, [habit, bound, habit, bound])]
         return {session.habit: session.at_utc for session in self._records(Session, rows)}
 
     @_guarded
@@ -246,6 +252,31 @@ class Store:
             conn.execute("UPDATE sessions SET deleted_utc = ? WHERE id = ?", [utc_text(now), rows[0]["id"]])
             self._journal(conn, [Deletion("sessions", rows[0]["id"], parse_utc(utc_text(now)))])
         return self._records(Session, [{**rows[0], "deleted_utc": utc_text(now)}])[0]
+
+    @_guarded
+    def deleted(self) -> list[Deleted]:
+        """Every deleted session and excuse, newest deletion first: what `restore` lists."""
+        from handhabit.store import restoring
+
+        return restoring.deleted(self.conn, excuses=self._schema >= EXCUSES_MARKED)
+
+    @_guarded
+    def restore(self, prefix: str, new_id: str, now: datetime) -> tuple[list[Deleted], Session | Excuse | None]:
+        """Brings back the deleted record `prefix` names as a copy (`store.restoring` says why), checked and
+        journaled as every new record is. Returns the deleted records `prefix` names, and the copy when it
+        names one with no live copy yet."""
+        from handhabit.store import restoring
+
+        with self._writing() as conn:
+            found = restoring.named(conn, prefix)
+            if len(found) != 1 or found[0].live_again:
+                return found, None
+            copy = restoring.copy_of(found[0].record, new_id, now)
+            self._check(copy)
+            row = to_row(copy)
+            conn.execute(_insert(TABLE_OF[type(copy)], row, counted=isinstance(copy, Session)), list(row.values()))
+            self._journal(conn, [copy])
+        return found, copy
 
     # excuses
     @_guarded
@@ -382,6 +413,14 @@ class Store:
 
         with self._writing() as conn:
             return journaling.device_id(conn)
+
+    @_guarded
+    def new_device_id(self) -> tuple[str | None, str]:
+        """This installation's id made anew (`handhabit sync --new-id`): the old id, and the new one."""
+        from handhabit.store import journaling
+
+        with self._writing() as conn:
+            return journaling.new_device_id(conn)
 
     @_guarded
     def known_device_id(self) -> str | None:

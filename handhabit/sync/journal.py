@@ -17,9 +17,13 @@ handhabit may add some to version 1; a change that older ones must not misread g
 
 Reading is resumable: a device keeps the `Position` reached in each file and reads on from there, so an
 incremental sync reads only the new bytes. A last line without its "\\n" is a file still being synced: it
-is left for next time. A line that cannot be read (a newer version, a damaged file) stops the reading of
-that file at its start, with one problem that says where and what; nothing after it is taken, and the
-next reading names the same line, until it is repaired or handhabit upgraded. Nothing is skipped unsaid.
+is left for next time. A damaged line (cut by a crash, not JSON, not a record, longer than any line
+handhabit writes, a record that breaks the rules of an import) is passed over once a whole line follows it,
+with one problem that says where and what: no device can repair another device's file, and the lines after
+it must not wait for that. Two lines stop the reading of a file at their start instead, because what they
+hold must not be skipped and can be read later: a line of a newer format (read once handhabit is upgraded)
+and a record from further ahead than another machine's clock may run (read once this clock gets there).
+The next reading names the same line. Nothing is skipped unsaid.
 """
 
 from __future__ import annotations
@@ -27,18 +31,21 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from handhabit.interchange import read_record, to_row
-from handhabit.records import Deletion, Event, Excuse, Flaw, Session
+from handhabit.records import AHEAD, FIRST_INSTANT, Deletion, Event, Excuse, Flaw, Session, flaws, utc_text
 
 VERSION = 1
+MOST_LINE = 128 * 1024  # bytes: a line handhabit writes is a few hundred; its texts are bounded (records.MOST_TEXT)
+# A deletion mark dated before this cannot be honest: no handhabit record is that old.
+EARLIEST_MARK = FIRST_INSTANT + AHEAD
 Change = Session | Excuse | Event | Deletion
 KINDS: dict[str, type[Change]] = {"session": Session, "excuse": Excuse, "event": Event, "deleted": Deletion}
 _KEY_OF = {kind: key for key, kind in KINDS.items()}
-_REPAIR = "repair that line; nothing after it in the file is read until then"
+_REPAIR = "passed over; the lines after it are read"
 _ONE_OF = ", ".join(f'"{key}"' for key in KINDS)
 # A month's journal, or a sync tool's copy of one made when two machines wrote it at once (which only a
 # device id used twice can cause): Syncthing's "2026-11.sync-conflict-20261125-101010-ABCDEFG.jsonl",
@@ -67,9 +74,13 @@ class Position:
 START = Position()
 
 
+class Later(Flaw):
+    """A line that can be read later, never skipped: from a newer handhabit, or from a clock ahead of ours."""
+
+
 @dataclass(frozen=True)
 class Problem:
-    """The line that stopped a reading; the caller puts the file's name in front."""
+    """A line passed over or one that stopped a reading; the caller puts the file's name in front."""
 
     at: Position
     flaw: Flaw
@@ -81,48 +92,101 @@ class Problem:
 @dataclass(frozen=True)
 class Reading:
     """The changes of the complete lines read, and where the next reading starts: after the last line
-    taken, which is before the problem's line when there is one."""
+    taken, which is before the problem's line when there is one. `passed_over` are the damaged lines read
+    past and the deletion marks refused, each said once, as the reading moves past it."""
 
     changes: tuple[Change, ...]
     end: Position
     problem: Problem | None = None
+    passed_over: tuple[Problem, ...] = ()
 
 
 def read_lines(data: bytes, start: Position = START, now: datetime | None = None) -> Reading:
     """Reads the complete lines of `data`, the bytes of a journal file from `start.offset` on. `now`
-    bounds how far ahead of this machine's clock a record may be, as for an import."""
+    bounds how far ahead of this machine's clock a record may be, as for an import. A damaged line is
+    passed over when a whole line follows it in `data`; else the reading stops at it, as at a line to be
+    read later, and the caller that has more of the file reads on from there."""
     changes: list[Change] = []
+    passed: list[Problem] = []
     at, begin = start, 0
     while (newline := data.find(b"\n", begin)) >= 0:
-        change = _change(data[begin:newline], now)
-        if isinstance(change, Flaw):
-            return Reading(tuple(changes), at, Problem(at, change))
-        changes.append(change)
+        change, flaw = _change(data[begin:newline], now)
+        if flaw is not None and (change is None):
+            if isinstance(flaw, Later) or data.find(b"\n", newline + 1) < 0:
+                return Reading(tuple(changes), at, Problem(at, flaw), tuple(passed))
+            passed.append(Problem(at, flaw))
+        elif flaw is not None:
+            passed.append(Problem(at, flaw))
+        if change is not None:
+            changes.append(change)
         begin = newline + 1
         at = Position(start.offset + begin, at.line + 1)
-    return Reading(tuple(changes), at)
+    if len(data) - begin > MOST_LINE:  # no line is this long: damaged, and passed over once it ends
+        return Reading(tuple(changes), at, Problem(at, _too_long(len(data) - begin, "and has not ended yet")),
+                       tuple(passed))
+    return Reading(tuple(changes), at, None, tuple(passed))
 
 
-def _change(line: bytes, now: datetime | None) -> Change | Flaw:
+def _too_long(size: int, more: str = "") -> Flaw:
+    return Flaw("", f"is {size:,} bytes long {more}".strip(),
+                f"no line handhabit writes is longer than {MOST_LINE:,} bytes; {_REPAIR}")
+
+
+def _change(line: bytes, now: datetime | None) -> tuple[Change | None, Flaw | None]:
+    """The change a line holds, or the flaw that refuses it; both when the change is taken without the
+    deletion it came with (a mark that cannot be honest)."""
+    if len(line) > MOST_LINE:
+        return None, _too_long(len(line))
     try:
         decoded: Any = json.loads(line.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        return Flaw("", f"byte {exc.start} of the line is not UTF-8", _REPAIR)
+        return None, Flaw("", f"byte {exc.start} of the line is not UTF-8", _REPAIR)
     except json.JSONDecodeError as exc:
-        return Flaw("", f"is not JSON: {exc.msg} at column {exc.colno}", _REPAIR)
+        return None, Flaw("", f"is not JSON: {exc.msg} at column {exc.colno}", _REPAIR)
     except (RecursionError, ValueError):  # nested thousands deep; an integer of thousands of digits
-        return Flaw("", "is not a journal line", _REPAIR)
+        return None, Flaw("", "is not a journal line", _REPAIR)
     if not isinstance(decoded, dict):
-        return Flaw("", "is not a journal line (a JSON object)", _REPAIR)
+        return None, Flaw("", "is not a journal line (a JSON object)", _REPAIR)
     wrong = _version_flaw(decoded.get("v"))
     if wrong:
-        return wrong
+        return None, wrong
     keys = [key for key in KINDS if key in decoded]
     if len(keys) != 1:
         held = f"holds {' and '.join(keys)}" if keys else "holds no change"
-        return Flaw("", held, f"a line holds one of {_ONE_OF}; {_REPAIR}")
-    change, flaws = read_record(KINDS[keys[0]], decoded[keys[0]], keys[0], now)
-    return flaws[0] if change is None else change
+        return None, Flaw("", held, f"a line holds one of {_ONE_OF}; {_REPAIR}")
+    key = keys[0]
+    change, flaws = read_record(KINDS[key], decoded[key], key, None)
+    if change is None:
+        return None, flaws[0]
+    return _admitted(change, key, now)
+
+
+def _admitted(change: Change, key: str, now: datetime | None) -> tuple[Change | None, Flaw | None]:
+    """A record read whole, held to what this machine accepts now: not from further ahead than a clock
+    may run (read later), no text longer than a command takes (refused), and no deletion that cannot be
+    honest: before any record could be, or in the future. A record keeps its place without such a
+    deletion, so nothing another device sends can hide it; a bare mark of that kind is refused."""
+    deleted = None if isinstance(change, Event) else change.deleted_utc
+    if deleted is not None and (deleted < EARLIEST_MARK or (now is not None and deleted > now + AHEAD)):
+        flaw = Flaw(f"{key}.deleted_utc", f"{utc_text(deleted)} cannot be when it was deleted",
+                    "the deletion is refused; the record stays as it is")
+        if isinstance(change, (Session, Excuse)):
+            return replace(change, deleted_utc=None), flaw
+        return None, flaw
+    ahead = [instant for instant in _instants(change) if now is not None and instant > now + AHEAD]
+    if ahead:
+        return None, Later(f"{key}", f"is from {utc_text(max(ahead))}, more than a day ahead of this clock",
+                           "its device's clock is ahead; the line is read once this clock gets there")
+    wrong = flaws(change, now) if now is not None else []
+    if wrong:  # a text longer than a command takes, and so than anything handhabit writes
+        return None, replace(wrong[0], field=f"{key}.{wrong[0].field}", fix=f"{wrong[0].fix}; {_REPAIR}")
+    return change, None
+
+
+def _instants(change: Change) -> list[datetime]:
+    if isinstance(change, Session):
+        return [change.at_utc, change.recorded_utc]
+    return [change.at_utc] if isinstance(change, Event) else []
 
 
 def _version_flaw(version: object) -> Flaw | None:
@@ -133,7 +197,7 @@ def _version_flaw(version: object) -> Flaw | None:
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         return Flaw("v", f"{json.dumps(version)[:40]} is not a version handhabit wrote", _REPAIR)
     if version > VERSION:
-        return Flaw("v", f"{version} is from a newer handhabit",
+        return Later("v", f"{version} is from a newer handhabit",
                     f"upgrade handhabit on this machine to read it; this one reads version {VERSION}")
     return None
 

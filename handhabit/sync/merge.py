@@ -9,6 +9,9 @@ Two rules, each commutative and idempotent, so the result is the same whatever o
   differ at most in `deleted_utc`, which the second rule settles.
 - A record is deleted at the earliest deletion seen for it: a deletion mark's, or the `deleted_utc` a copy
   of the record came with. So an undo on any machine wins everywhere, and a record never comes back.
+  A deletion that cannot be honest is no deletion: a session is not undone a day or more before it was
+  done (`honest`), whatever another machine's clock says; honest clocks differ by minutes, not days. The
+  journal's reading refuses the other dishonest marks (before 1970-01-02, or in the future).
 
 A mark may come before its record (one device's journal synced, the other's not yet): it waits in
 `pending` and applies when the record comes. The database must keep such marks too.
@@ -20,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from handhabit.records import TABLE_OF, Deletion, Event, Record
+from handhabit.records import AHEAD, TABLE_OF, Deletion, Event, Record, Session
 from handhabit.sync.journal import Change
 
 Key = tuple[str, str]  # (table, id): an id is unique in its table
@@ -56,9 +59,17 @@ def _earliest(one: datetime | None, other: datetime | None) -> datetime | None:
     return other if one is None else one if other is None else min(one, other)
 
 
+def honest(done_at: datetime | None, deleted: datetime) -> bool:
+    """Whether a record can have been deleted at `deleted`: a session not more than the clock bound before
+    it was done (`done_at`); an excuse (None) may be taken back any time, also long before its days."""
+    return done_at is None or deleted >= done_at - AHEAD
+
+
 def _deleted(record: Record, at: datetime | None) -> Record:
-    """The record deleted at `at` unless it was already deleted earlier. Events are never deleted: a mark
-    that names one is refused when it is read (`records.deletion_flaws`)."""
-    if isinstance(record, Event) or at is None or _earliest(record.deleted_utc, at) == record.deleted_utc:
+    """The record deleted at `at` unless it was already deleted earlier, or `at` cannot be honest. Events
+    are never deleted: a mark that names one is refused when it is read (`records.deletion_flaws`)."""
+    if (isinstance(record, Event) or at is None
+            or not honest(record.at_utc if isinstance(record, Session) else None, at)
+            or _earliest(record.deleted_utc, at) == record.deleted_utc):
         return record
     return replace(record, deleted_utc=at)
