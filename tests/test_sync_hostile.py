@@ -27,23 +27,15 @@ from tests.builders import Running, needs_root
 from tests.test_sync import Home
 
 UTC = timezone.utc
+Homes = tuple[Home, Home, Path]
 
 
 @pytest.fixture
-def folder(tmp_path: Path) -> Path:
+def homes(tmp_path: Path) -> Homes:
+    """Two machines, "laptop" and "desk", and the folder they share."""
     shared = tmp_path / "Sync"
     shared.mkdir()
-    return shared
-
-
-@pytest.fixture
-def a(tmp_path: Path, folder: Path) -> Home:
-    return Home(tmp_path, "laptop", folder)
-
-
-@pytest.fixture
-def b(tmp_path: Path, folder: Path) -> Home:
-    return Home(tmp_path, "desk", folder)
+    return Home(tmp_path, "laptop", shared), Home(tmp_path, "desk", shared), shared
 
 
 def own_folder(home: Home, folder: Path) -> Path:
@@ -82,8 +74,8 @@ def timed(home: Home, *args: str) -> tuple[subprocess.CompletedProcess[str], flo
 
 # --- 1. a FIFO or a link to /dev/zero as another device's device.json -------------------------------------
 
-def test_a_device_json_that_is_a_fifo_or_leads_to_dev_zero_stalls_no_command(
-        a: Home, b: Home, folder: Path, tmp_path: Path) -> None:
+def test_a_device_json_that_is_a_fifo_or_leads_to_dev_zero_stalls_no_command(homes: Homes, tmp_path: Path) -> None:
+    a, b, folder = homes
     a.ok("done", "hand-massage")
     laptop = own_folder(a, folder)
     (laptop / "device.json").unlink()
@@ -128,8 +120,8 @@ def as_another_user(home: Home) -> None:
         home.run = run  # type: ignore[method-assign]
 
 
-def test_an_unreadable_journal_or_device_folder_is_one_line_and_every_other_file_is_merged(
-        a: Home, b: Home, folder: Path) -> None:
+def test_an_unreadable_journal_or_device_folder_is_one_line_and_every_other_file_is_merged(homes: Homes) -> None:
+    a, b, folder = homes
     a.ok("done", "hand-massage")
     laptop = own_folder(a, folder)
     shut_file = forged_device(folder, [encode(session_of("stretch"))], "phone")
@@ -182,8 +174,8 @@ def test_a_full_sync_folder_leaves_no_half_line_and_everything_arrives_when_ther
     assert b.today() == (2, False) and b.today("stretch") == (1, False)
 
 
-def test_a_line_a_crash_cut_is_passed_over_once_and_the_rest_of_the_file_is_read(
-        a: Home, b: Home, folder: Path) -> None:
+def test_a_line_a_crash_cut_is_passed_over_once_and_the_rest_of_the_file_is_read(homes: Homes) -> None:
+    a, b, folder = homes
     a.ok("done", "hand-massage")
     journal = next(own_folder(a, folder).glob("*.jsonl"))
     with journal.open("ab") as file:  # the machine went down half way through a line
@@ -201,7 +193,8 @@ def test_a_line_a_crash_cut_is_passed_over_once_and_the_rest_of_the_file_is_read
 
 # --- 8. no write follows a link out of the sync folder; 14. its own folder is made --------------------------
 
-def test_a_journal_of_this_device_replaced_by_a_link_is_never_written_through(a: Home, folder: Path) -> None:
+def test_a_journal_of_this_device_replaced_by_a_link_is_never_written_through(homes: Homes) -> None:
+    a, _, folder = homes
     a.ok("done", "hand-massage")
     journal = next(own_folder(a, folder).glob("*.jsonl"))
     mine = a.root / "notes.txt"
@@ -232,7 +225,8 @@ def test_the_sync_folder_is_made_inside_a_synced_folder_that_exists(tmp_path: Pa
 
 # --- 9. a clock that runs ahead; 10. deletion marks that cannot be honest; 12. size limits ----------------
 
-def test_deletion_marks_that_cannot_be_honest_are_refused_naming_the_device(a: Home, b: Home, folder: Path) -> None:
+def test_deletion_marks_that_cannot_be_honest_are_refused_naming_the_device(homes: Homes) -> None:
+    _, b, folder = homes
     b.ok("done", "hand-massage")
     b.ok("done", "stretch")
     b.ok("sync")
@@ -251,8 +245,9 @@ def test_deletion_marks_that_cannot_be_honest_are_refused_naming_the_device(a: H
     assert b.ok("undo").startswith("Undid stretch")  # and undo still finds them
 
 
-def test_an_honest_mark_a_few_minutes_before_its_session_is_taken(a: Home, b: Home, folder: Path) -> None:
+def test_an_honest_mark_a_few_minutes_before_its_session_is_taken(homes: Homes) -> None:
     """Two machines' clocks differ by minutes: an undo there may look a little older than the session."""
+    a, b, folder = homes
     a.ok("done", "hand-massage")
     a.ok("sync")
     (session,) = json.loads(a.ok("export"))["sessions"]
@@ -261,7 +256,8 @@ def test_an_honest_mark_a_few_minutes_before_its_session_is_taken(a: Home, b: Ho
     assert (b.run("sync").returncode, b.today()) == (0, (0, False))
 
 
-def test_content_far_larger_than_handhabit_writes_is_refused_in_a_short_line_each(b: Home, folder: Path) -> None:
+def test_content_far_larger_than_handhabit_writes_is_refused_in_a_short_line_each(homes: Homes) -> None:
+    _, b, folder = homes
     huge = session_of(note="x" * 10_000_000)
     long = session_of(note="y" * 20_000)
     fine = session_of()
@@ -282,8 +278,8 @@ def test_content_far_larger_than_handhabit_writes_is_refused_in_a_short_line_eac
 
 # --- 7. two installations with one id ------------------------------------------------------------------------
 
-def test_a_copied_database_is_told_and_a_new_id_sets_both_apart(a: Home, b: Home, folder: Path,
-                                                                tmp_path: Path) -> None:
+def test_a_copied_database_is_told_and_a_new_id_sets_both_apart(homes: Homes, tmp_path: Path) -> None:
+    a, b, folder = homes
     a.ok("done", "hand-massage")
     a.ok("sync")
     copy = Home(tmp_path, "new-laptop", folder)  # a backup restored on a new machine: the same id
@@ -307,7 +303,8 @@ def test_a_copied_database_is_told_and_a_new_id_sets_both_apart(a: Home, b: Home
     assert sorted(devices) == ["laptop", "new-laptop"]
 
 
-def test_a_session_from_a_clock_a_day_ahead_counts_for_its_day(b: Home, folder: Path) -> None:
+def test_a_session_from_a_clock_a_day_ahead_counts_for_its_day(homes: Homes) -> None:
+    _, b, folder = homes
     ahead = session_of(at=datetime.now(UTC).replace(microsecond=0) + timedelta(hours=23))
     forged_device(folder, [encode(ahead)], "fast-clock")
     result = b.run("sync")
