@@ -148,9 +148,14 @@ def test_the_daemons_log_on_a_terminal_shows_a_reminder_message_escaped(tmp_path
     env = daemon_env(tmp_path, write_config(tmp_path, backend="log", message=f"Break {TITLE_TOML} {CLIPBOARD_TOML}."))
     due_soon(Path(env["HANDHABIT_DB"]))
     pane = terminal.start(env, "run")
-    wait_for(lambda: "reminder: " in terminal.screen(pane), 30, "the reminder in the log")
-    terminal.assert_untouched()
-    assert f"Break {TITLE_SHOWN} {CLIPBOARD_SHOWN}." in terminal.screen(pane)
+    try:
+        wait_for(lambda: "reminder: " in terminal.screen(pane), 30, "the reminder in the log")
+        terminal.assert_untouched()
+        assert f"Break {TITLE_SHOWN} {CLIPBOARD_SHOWN}." in terminal.screen(pane)
+    finally:  # the daemon takes tmux's SIGHUP for a reload: it is stopped as a person would, with Ctrl-C
+        terminal.tmux("send-keys", "-t", pane, "C-c")
+        wait_for(lambda: terminal.tmux("display", "-p", "-t", pane, "#{pane_dead}").strip() == "1", 10,
+                 "the daemon to stop on Ctrl-C")
 
 
 def test_a_10_mb_habit_id_in_a_session_row_is_a_short_line(tmp_path: Path) -> None:

@@ -320,6 +320,14 @@ def test_watch_sleep_hears_logind_and_nobody_else(system_bus: PrivateBus,
         impostor(system_bus, "/org/freedesktop/login1", "org.freedesktop.login1.Manager", "PrepareForSleep", "b",
                  (False,))
         assert stays(lambda: (sleeps.count, wakes.count) == (1, 1))
+        with open_dbus_connection(system_bus.address) as forger:  # claims logind's name, then "wakes" the machine
+            forger.send(new_signal(DBusAddress("/org/freedesktop/DBus", interface="org.freedesktop.DBus"),
+                                   "NameOwnerChanged", "sss", ("org.freedesktop.login1", "", forger.unique_name)))
+            forger.send(new_signal(DBusAddress("/org/freedesktop/login1", interface="org.freedesktop.login1.Manager"),
+                                   "PrepareForSleep", "b", (False,)))
+            assert stays(lambda: (sleeps.count, wakes.count) == (1, 1))
+        logind.prepare_for_sleep(True)  # and logind itself is still heard
+        wait_for(lambda: sleeps.count == 2, 5, "on_sleep from logind after the forgery")
 
 
 @needs_dbus

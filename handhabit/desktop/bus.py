@@ -57,7 +57,8 @@ class Service:
 
     def signal(self, member: str | None = None, path: str | None = None) -> MatchRule:
         """A match rule for this interface's signals; not by sender name, which a signal carries as the
-        unique name of its owner."""
+        unique name of its owner: whoever needs a signal from the service itself checks that unique name
+        (`owners.NameOwner`), since any program on the bus can send one with this interface and path."""
         return MatchRule(type="signal", interface=self.interface, member=member, path=path or self.path)
 
 

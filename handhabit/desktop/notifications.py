@@ -3,8 +3,14 @@
 One connection sends and listens, because some servers signal only the connection that created a
 notification. The server's id for each habit's reminder is kept and passed as `replaces_id` next time, so
 a habit has one reminder on screen however many came; a server may answer with a new id, and the one it
-returns is always the one kept. Answers are taken only for ids this daemon sent: another program's
-notification with a "done" action must never record a session.
+returns is always the one kept. A habit's sends go one at a time (two of its reminders may come due in
+the same instant, on two scheduler threads), so the second replaces the first instead of going out before
+its id is known; different habits never wait for each other.
+
+Answers are taken only for ids this daemon sent, and only from the notification server itself: any program
+on the session bus can broadcast an ActionInvoked or a NotificationClosed, so a signal counts only from the
+current owner of org.freedesktop.Notifications (`owners`). Another program's notification with a "done"
+action, or a forged press, must never record a session.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from jeepney import Message
 
 from handhabit.clock import utc_now
 from handhabit.desktop.bus import Bus, BusError, Service
+from handhabit.desktop.owners import NameOwner
 from handhabit.notify import ACTIONS, APP_NAME, Answer, Note, NotifyError, escape_markup
 from handhabit.units import spoken
 
@@ -37,17 +44,21 @@ class DBusNotifier:
     name = "dbus"
 
     def __init__(self, bus: Bus) -> None:
-        """Asks the server what it offers once (and again after a reconnect); raises NotifyError when no
-        notification server answers."""
+        """Asks the server what it offers once (and again when the server or the connection changes);
+        raises NotifyError when no notification server answers."""
         self.bus = bus
         self._lock = threading.Lock()
         self._shown: dict[str, int] = {}  # habit id -> the server's id of its reminder on screen
         self._sent: dict[int, Note] = {}  # the server's id -> the note, for answers and closes
+        self._sending: dict[str, threading.Lock] = {}  # habit id -> held across its Notify and keeping the id
         self._listeners: list[Callable[[Answer], None]] = []
         self.capabilities = self._ask_server()
-        bus.subscribe(SERVER.signal("ActionInvoked"), self._on_action)
-        bus.subscribe(SERVER.signal("NotificationClosed"), self._on_closed)
-        bus.when_connected(self._reconnected)
+        try:
+            self._server = NameOwner(bus, SERVER.name, self._new_server)
+            bus.subscribe(SERVER.signal("ActionInvoked"), self._on_action)
+            bus.subscribe(SERVER.signal("NotificationClosed"), self._on_closed)
+        except BusError as exc:
+            raise NotifyError(f"cannot listen to the notification server: {exc}") from None
 
     @property
     def buttons(self) -> bool:
@@ -65,11 +76,15 @@ class DBusNotifier:
             log.info("%s shows no buttons: reminders say how to record a session instead", name)
         return offered
 
-    def _reconnected(self) -> None:
-        """A new connection may lead to a new server: old ids mean nothing to it."""
+    def _new_server(self, owner: str | None) -> None:
+        """The server restarted, another took over, or the connection is new: the last one's ids mean
+        nothing to it, and it may offer other things."""
         with self._lock:
             self._shown.clear()
             self._sent.clear()
+        if owner is None:
+            log.info("no notification server on the session bus now")
+            return
         try:
             self.capabilities = self._ask_server()
         except NotifyError as exc:
@@ -83,24 +98,28 @@ class DBusNotifier:
         if "body-markup" in self.capabilities:
             body = escape_markup(body)
         with self._lock:
-            replaces = self._shown.get(note.habit, 0)
-        message = SERVER.method("Notify", "susssasa{sv}i", (
-            APP_NAME, replaces, "", note.summary, body, actions(note) if self.buttons else [],
-            {"category": ("s", CATEGORY), "desktop-entry": ("s", APP_NAME)}, NEVER_EXPIRES,
-        ))
-        try:
-            (server_id,) = self.bus.call(message)
-        except BusError as exc:
-            raise NotifyError(str(exc)) from None
-        with self._lock:
-            if replaces and replaces != server_id:
-                self._sent.pop(replaces, None)
-            self._shown[note.habit] = server_id
-            self._sent[server_id] = note
+            sending = self._sending.setdefault(note.habit, threading.Lock())
+        # Held for at most the call's timeout: a hung server delays this habit's next reminder by that much.
+        with sending:
+            with self._lock:
+                replaces = self._shown.get(note.habit, 0)
+            message = SERVER.method("Notify", "susssasa{sv}i", (
+                APP_NAME, replaces, "", note.summary, body, actions(note) if self.buttons else [],
+                {"category": ("s", CATEGORY), "desktop-entry": ("s", APP_NAME)}, NEVER_EXPIRES,
+            ))
+            try:
+                (server_id,) = self.bus.call(message)
+            except BusError as exc:
+                raise NotifyError(str(exc)) from None
+            with self._lock:
+                if replaces and replaces != server_id:
+                    self._sent.pop(replaces, None)
+                self._shown[note.habit] = server_id
+                self._sent[server_id] = note
 
     def _on_action(self, message: Message) -> None:
         server_id, key = message.body
-        if key not in ACTIONS:
+        if key not in ACTIONS or not self._server.sent(message):
             return
         with self._lock:  # taken out: a second press of the same note records nothing more
             note = self._sent.pop(server_id, None)
@@ -116,6 +135,8 @@ class DBusNotifier:
             self.bus.call(SERVER.method("CloseNotification", "u", (server_id,)))
 
     def _on_closed(self, message: Message) -> None:
+        if not self._server.sent(message):  # a forged close must not make the daemon forget its reminder
+            return
         server_id, _reason = message.body
         with self._lock:
             note = self._sent.pop(server_id, None)
