@@ -150,6 +150,13 @@ def test_a_deletion_that_cannot_be_honest_is_refused_and_the_record_stays(delete
     assert all("cannot be when it was deleted" in str(problem) for problem in reading.passed_over)
 
 
+def test_a_record_without_its_dishonest_deletion_is_still_held_to_the_length_bounds() -> None:
+    long = replace(SESSION, note="n" * 10_001, deleted_utc=T0 + timedelta(days=9))
+    reading = read_lines(encode(long) + encode(EXCUSE), now=T0)
+    assert reading.changes == (EXCUSE,)
+    assert ["cannot be when" in str(p) or "10,001 characters" in str(p) for p in reading.passed_over] == [True]
+
+
 @pytest.mark.parametrize(("change", "field"), [
     (replace(SESSION, note="n" * 10_001), "session.note: is 10,001 characters long (use at most 10,000"),
     (replace(EXCUSE, reason="r" * 1_001), "excuse.reason: is 1,001 characters long (use at most 1,000"),

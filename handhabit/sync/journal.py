@@ -155,32 +155,37 @@ def _change(line: bytes, now: datetime | None) -> tuple[Change | None, Flaw | No
         held = f"holds {' and '.join(keys)}" if keys else "holds no change"
         return None, Flaw("", held, f"a line holds one of {_ONE_OF}; {_REPAIR}")
     key = keys[0]
-    change, flaws = read_record(KINDS[key], decoded[key], key, None)
-    if change is None:
-        return None, flaws[0]
-    return _admitted(change, key, now)
+    change, _ = read_record(KINDS[key], decoded[key], key, now)  # the usual line: well-formed and in bounds
+    if change is not None:
+        return _admitted(change, key, now, checked=True)
+    change, wrong = read_record(KINDS[key], decoded[key], key, None)
+    return (None, wrong[0]) if change is None else _admitted(change, key, now, checked=False)
 
 
-def _admitted(change: Change, key: str, now: datetime | None) -> tuple[Change | None, Flaw | None]:
-    """A record read whole, held to what this machine accepts now: not from further ahead than a clock
-    may run (read later), no text longer than a command takes (refused), and no deletion that cannot be
-    honest: before any record could be, or in the future. A record keeps its place without such a
-    deletion, so nothing another device sends can hide it; a bare mark of that kind is refused."""
+def _admitted(change: Change, key: str, now: datetime | None, checked: bool) -> tuple[Change | None, Flaw | None]:
+    """A record read whole, held to what this machine accepts now (`checked`: it has been): not from
+    further ahead than a clock may run (read later), no text longer than a command takes (refused), and no
+    deletion that cannot be honest: before any record could be, or in the future. A record keeps its place
+    without such a deletion, so nothing another device sends can hide it; a bare mark of that kind is
+    refused."""
     deleted = None if isinstance(change, Event) else change.deleted_utc
+    refused = None
     if deleted is not None and (deleted < EARLIEST_MARK or (now is not None and deleted > now + AHEAD)):
-        flaw = Flaw(f"{key}.deleted_utc", f"{utc_text(deleted)} cannot be when it was deleted",
-                    "the deletion is refused; the record stays as it is")
-        if isinstance(change, (Session, Excuse)):
-            return replace(change, deleted_utc=None), flaw
-        return None, flaw
-    ahead = [instant for instant in _instants(change) if now is not None and instant > now + AHEAD]
+        refused = Flaw(f"{key}.deleted_utc", f"{utc_text(deleted)} cannot be when it was deleted",
+                       "the deletion is refused; the record stays as it is")
+        if not isinstance(change, (Session, Excuse)):
+            return None, refused
+        change, checked = replace(change, deleted_utc=None), False
+    if checked or now is None:
+        return change, refused
+    ahead = [instant for instant in _instants(change) if instant > now + AHEAD]
     if ahead:
         return None, Later(f"{key}", f"is from {utc_text(max(ahead))}, more than a day ahead of this clock",
                            "its device's clock is ahead; the line is read once this clock gets there")
-    wrong = flaws(change, now) if now is not None else []
+    wrong = flaws(change, now)
     if wrong:  # a text longer than a command takes, and so than anything handhabit writes
         return None, replace(wrong[0], field=f"{key}.{wrong[0].field}", fix=f"{wrong[0].fix}; {_REPAIR}")
-    return change, None
+    return change, refused
 
 
 def _instants(change: Change) -> list[datetime]:
