@@ -1,14 +1,15 @@
 """A very large journal from another device: how long does merging it take, how much memory, and how long
 does a `handhabit done` wait beside the merge?
 
-The other device's journal is one month's file of `--lines` lines (default a million, about 170 MB): the
+The other device's journal is one month's file of `--lines` lines (default a million, about 230 MiB): the
 ten-year history of bench/sync.py (sessions of three habits, excuses, events, a few deletion marks, each a
 `journal.encode` line) written again and again with other ids, each copy's deletion marks naming that
 copy's records, so every line is a change of its own. Each is measured as a person meets it, a whole
 process:
 
 - `handhabit sync` merging the journal into a fresh database: wall time, and the process's peak resident
-  memory (`ru_maxrss` of its own rusage, from `os.wait4`).
+  memory (`VmHWM` in /proc/<pid>/status, read until it exits: `ru_maxrss` would not do, since Linux keeps
+  across `exec` the peak of the image before it, here a fork of this script holding the journal).
 - `handhabit run` (log backend) starting on another fresh database, which merges the journal before it
   says "handhabit is running": as soon as the merge is writing (its write-ahead log has grown past a
   MiB), twenty `handhabit done` start at once, as a person and their scripts might. Each one's wall time
@@ -111,11 +112,24 @@ def write_journal(folder: Path, count: int, month: str) -> Journal:
 
 
 def finish(process: subprocess.Popen[bytes], started: float, out: Path, err: Path) -> Finished:
-    """Waits for `process` with `os.wait4`, which gives its own peak memory (`ru_maxrss`, KiB on Linux)."""
-    _, status, usage = os.wait4(process.pid, 0)
+    """Waits for `process`, reading its peak resident memory (`VmHWM`, KiB) as it runs: the high-water mark
+    of its own image, which exec starts afresh."""
+    peak_kib = 0
+    while True:
+        pid, status = os.waitpid(process.pid, os.WNOHANG)
+        if pid:
+            break
+        try:
+            status_text = Path(f"/proc/{process.pid}/status").read_text()
+        except OSError:
+            status_text = ""
+        for row in status_text.splitlines():
+            if row.startswith("VmHWM:"):
+                peak_kib = max(peak_kib, int(row.split()[1]))
+        time.sleep(0.05)
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Finished(seconds, process.returncode, usage.ru_maxrss / 1024, out.read_text(), err.read_text())
+    return Finished(seconds, process.returncode, peak_kib / 1024, out.read_text(), err.read_text())
 
 
 def start(env: dict[str, str], place: Path, name: str, *args: str) -> tuple[subprocess.Popen[bytes], float, Path, Path]:
