@@ -158,8 +158,8 @@ def _change(line: bytes, now: datetime | None) -> tuple[Change | None, Flaw | No
     change, _ = read_record(KINDS[key], decoded[key], key, now)  # the usual line: well-formed and in bounds
     if change is not None:
         return _admitted(change, key, now, checked=True)
-    change, wrong = read_record(KINDS[key], decoded[key], key, None)
-    return (None, wrong[0]) if change is None else _admitted(change, key, now, checked=False)
+    change, flawed = read_record(KINDS[key], decoded[key], key, None)
+    return (None, flawed[0]) if change is None else _admitted(change, key, now, checked=False)
 
 
 def _admitted(change: Change, key: str, now: datetime | None, checked: bool) -> tuple[Change | None, Flaw | None]:
