@@ -242,6 +242,7 @@ def test_deletion_marks_that_cannot_be_honest_are_refused_naming_the_device(home
     assert (b.today(), b.today("stretch")) == ((1, False), (1, False))  # nothing hidden
     told = " ".join(warnings(result))
     assert "cannot be when it was deleted" in told and "deletion mark from forger refused" in told
+    assert all(line.endswith("; from forger") for line in warnings(result) if "cannot be when" in line)
     assert b.ok("undo").startswith("Undid stretch")  # and undo still finds them
 
 

@@ -14,6 +14,7 @@ import sqlite3
 import uuid
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from handhabit.interchange import to_row
@@ -66,56 +67,61 @@ def save_position(conn: sqlite3.Connection, path: str, at: Position) -> None:
                  'SET "offset" = excluded."offset", line = excluded.line', [path, at.offset, at.line])
 
 
+@dataclass
+class _Waiting:
+    """How many deletion marks wait for their record: counted once a merge, then kept as marks come and go,
+    so a device that sends thousands costs no count of the table per mark."""
+
+    marks: int
+
+
 def merge(conn: sqlite3.Connection, changes: Iterable[Change]) -> Counter[str]:
     """Applies other devices' changes; counts what they added ("sessions", ...), took back ("deleted") and
     what was refused ("refused")."""
     counts: Counter[str] = Counter()
-    waiting = [int(conn.execute("SELECT count(*) FROM sync_pending").fetchone()[0])]
+    waiting = _Waiting(int(conn.execute("SELECT count(*) FROM sync_pending").fetchone()[0]))
     for change in changes:
         if isinstance(change, Deletion):
             counts[_delete(conn, change.table, change.id, utc_text(change.deleted_utc), waiting)] += 1
         else:
-            added, deleted = _insert(conn, change, waiting)
+            added, refused = _insert(conn, change, waiting)
             counts[TABLE_OF[type(change)]] += added
-            counts[deleted] += deleted == "refused"
+            counts["refused"] += refused
     del counts[""]
-    return counts
+    return +counts
 
 
-def _insert(conn: sqlite3.Connection, record: Record, waiting: list[int]) -> tuple[int, str]:
+def _insert(conn: sqlite3.Connection, record: Record, waiting: _Waiting) -> tuple[int, bool]:
     """A session takes its place in the order of recording here as it arrives, so `undo` on this machine
     takes back the session just done on the other; an event does not, so another machine's pause or snooze
-    never becomes this machine's (`latest_of`, the pending snoozes). Returns whether it was added, and what
-    became of the deletions it came with or that waited for it."""
+    never becomes this machine's (`latest_of`, the pending snoozes). Returns whether it was added, and
+    whether a deletion it came with, or that waited for it, was refused."""
     table, row = TABLE_OF[type(record)], to_row(record)
     names, marks = ", ".join(row), ", ".join("?" for _ in row)
     if isinstance(record, Session):
         names, marks = names + ", seq", marks + ", (SELECT coalesce(max(seq), 0) + 1 FROM sessions)"
     added = conn.execute(f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})", list(row.values())).rowcount
-    outcome = ""
+    refused = False
     if not isinstance(record, Event):
         pending = conn.execute("DELETE FROM sync_pending WHERE tbl = ? AND id = ? RETURNING deleted_utc",
                                [table, record.id]).fetchone()
-        waiting[0] -= pending is not None
+        waiting.marks -= pending is not None
         for mark in (row["deleted_utc"], pending[0] if pending else None):
             if mark is not None:
-                outcome = max(outcome, _delete(conn, table, record.id, str(mark), waiting), key=_OUTCOMES.index)
-    return int(added), outcome
+                refused |= _delete(conn, table, record.id, str(mark), waiting) == "refused"
+    return int(added), refused
 
 
-_OUTCOMES = ("", "deleted", "refused")
-
-
-def _delete(conn: sqlite3.Connection, table: str, record_id: str, mark: str, waiting: list[int]) -> str:
+def _delete(conn: sqlite3.Connection, table: str, record_id: str, mark: str, waiting: _Waiting) -> str:
     """Sets the earliest honest deletion; a mark for a record not here yet waits for it (up to
     MOST_PENDING). Returns "deleted" when it changed a row, "refused", or "" when it changed nothing."""
     done_at = "at_utc" if table == "sessions" else "NULL"
     row = conn.execute(f"SELECT {done_at} FROM {table} WHERE id = ?", [record_id]).fetchone()
     if row is None:
         known = conn.execute("SELECT 1 FROM sync_pending WHERE tbl = ? AND id = ?", [table, record_id]).fetchone()
-        if known is None and waiting[0] >= MOST_PENDING:
+        if known is None and waiting.marks >= MOST_PENDING:
             return "refused"
-        waiting[0] += known is None
+        waiting.marks += known is None
         conn.execute("INSERT INTO sync_pending (tbl, id, deleted_utc) VALUES (?, ?, ?) ON CONFLICT (tbl, id) "
                      "DO UPDATE SET deleted_utc = min(deleted_utc, excluded.deleted_utc)", [table, record_id, mark])
         return ""

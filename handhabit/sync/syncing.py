@@ -107,9 +107,10 @@ def _merge_file(store: Store, folder: Folder, journal: JournalFile, now: datetim
         reading = read_lines(data, at, now)
         counts.update(_merged(store, where, journal, reading, now, done))
         problem, last = reading.problem, len(data) < PIECE
-        if problem is not None and (isinstance(problem.flaw, Later) or last):
+        if problem is not None and (last or isinstance(problem.flaw, Later)):
             done.problems.append(f"{journal.path}: {problem}")  # read again next time
-        if last or (problem is not None and isinstance(problem.flaw, Later)):
+            return counts
+        if last:
             return counts
         if problem is None or reading.end != at:  # on from the damaged line: the next piece shows what follows it
             at = reading.end
@@ -142,7 +143,7 @@ def _merged(store: Store, where: str, journal: JournalFile, reading: Reading, no
     """One piece merged with its place; the lines passed over, the marks refused and a clock that runs
     ahead said in a line each, naming the device."""
     counts = store.merge(where, reading.changes, reading.end)
-    done.problems += [f"{journal.path}: {passed}" for passed in reading.passed_over]
+    done.problems += [f"{journal.path}: {passed}; from {journal.device_name}" for passed in reading.passed_over]
     refused = counts.pop("refused", 0)
     if refused:
         done.problems.append(f"{journal.path}: {refused} deletion mark{'s' if refused > 1 else ''} from "
