@@ -125,6 +125,9 @@ class Config:
     routines: tuple[Routine, ...]
     sync: Sync = field(default_factory=Sync)
     source: Path | None = field(default=None, compare=False)  # None: the built-in default
+    # The file's text as read: what the daemon runs is published with it, for `status` to tell it from the
+    # file as it is now (None: the built-in default).
+    text: str | None = field(default=None, compare=False, repr=False)
 
     def habit(self, habit_id: str) -> Habit:
         return next(h for h in self.habits if h.id == habit_id)
@@ -134,11 +137,13 @@ class Config:
 
 
 class ConfigError(Exception):
-    """All problems of one config at once, one line each, so a person fixes them in one pass."""
+    """All problems of one config at once, one line each, so a person fixes them in one pass. `paths` holds
+    each line's key path where it has one (a TOML syntax error has none)."""
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], paths: Sequence[str] = ()) -> None:
         super().__init__("\n".join(lines))
         self.lines = lines
+        self.paths = tuple(paths)
 
 
 BACKENDS = ("auto", "dbus", "plyer", "log")
@@ -156,7 +161,7 @@ _MISSING = object()
 class _Checker:
     """Reads one TOML table, noting every problem with its key path instead of stopping at the first."""
 
-    def __init__(self, source: str, errors: list[str], data: Mapping[str, Any], path: str) -> None:
+    def __init__(self, source: str, errors: list[tuple[str, str]], data: Mapping[str, Any], path: str) -> None:
         self.source, self.errors, self.data, self.path = source, errors, data, path
         self.ok = True
 
@@ -164,7 +169,7 @@ class _Checker:
         return f"{self.path}.{name}" if self.path else name
 
     def error(self, key_path: str, problem: str) -> None:
-        self.errors.append(f"{self.source}: {key_path}: {problem}")
+        self.errors.append((key_path, f"{self.source}: {key_path}: {problem}"))
         self.ok = False
 
     def unknown(self, known: Sequence[str]) -> None:
@@ -509,7 +514,7 @@ def _duplicates(c: _Checker, section: str, ids: Sequence[str]) -> None:
 
 def parse(data: Mapping[str, Any], source: str, builtin_routines: Sequence[Routine] = ()) -> Config:
     """Validates decoded TOML; `builtin_routines` stay available unless the file redefines them by id."""
-    errors: list[str] = []
+    errors: list[tuple[str, str]] = []
     root = _Checker(source, errors, data, "")
     root.unknown(("general", "notify", "sync", "habits", "reminders", "routines"))
     general = _general(root.table("general"))
@@ -534,8 +539,54 @@ def parse(data: Mapping[str, Any], source: str, builtin_routines: Sequence[Routi
         if reminder.routine:
             _must_name(root, f"reminders[{index}].routine", reminder.routine, routine_ids, "routine")
     if errors:
-        raise ConfigError(errors)
+        raise ConfigError([line for _, line in errors], [key_path for key_path, _ in errors])
     return Config(general, notify, habits, reminders, routines, sync)
+
+
+# Where a mistake leaves the record untouched: a reminder, a routine or a notification setting. What the
+# record needs (the habits, the day's start and zone, the sync folder) must be right for any command to run.
+_SPARED = re.compile(r"(?P<table>reminders|routines)\[(?P<index>\d+)\]|notify\.(?P<key>[^.\[]+)")
+_SECTIONS = ("general", "notify", "sync", "habits", "reminders", "routines")
+
+
+def parse_usable(
+    data: Mapping[str, Any], source: str, builtin_routines: Sequence[Routine] = ()
+) -> tuple[Config, ConfigError | None]:
+    """`parse`, for the commands that record or read the record: a session done must be recordable while a
+    reminder has a typo. The reminders, routines and notification settings with problems are left out
+    until what is left parses, and the whole file's problems come with it. Problems elsewhere raise as in
+    `parse`."""
+    try:
+        return parse(data, source, builtin_routines), None
+    except ConfigError as whole:
+        problems, trimmed = whole, _without(data, whole.paths)
+        while trimmed is not None:
+            try:
+                return parse(trimmed, source, builtin_routines), whole
+            except ConfigError as exc:
+                problems = exc
+            trimmed = _without(trimmed, problems.paths)
+        raise whole from None
+
+
+def _without(data: Mapping[str, Any], paths: Sequence[str]) -> dict[str, Any] | None:
+    """`data` without the parts the key paths point into; None when one of them is not to be left out."""
+    trimmed = dict(data)
+    dropped: dict[str, set[int]] = {"reminders": set(), "routines": set()}
+    for key_path in paths:
+        spared = _SPARED.match(key_path)
+        if spared and spared["table"] and isinstance(data.get(spared["table"]), list):
+            dropped[spared["table"]].add(int(spared["index"]))
+        elif spared and spared["key"] and isinstance(data.get("notify"), dict):
+            trimmed["notify"] = {k: v for k, v in trimmed["notify"].items() if k != spared["key"]}
+        elif key_path in ("notify", "reminders", "routines") or key_path.split(".")[0] not in _SECTIONS:
+            trimmed.pop(key_path.split(".")[0], None)  # a wrong type, or a key no section of the config has
+        else:
+            return None
+    for table, indexes in dropped.items():
+        if indexes and table in trimmed:
+            trimmed[table] = [item for index, item in enumerate(trimmed[table]) if index not in indexes]
+    return trimmed if trimmed != data else None  # nothing left out: the same problems again
 
 
 def _closest(word: str, known: Sequence[str]) -> str | None:
@@ -553,27 +604,30 @@ def _must_name(c: _Checker, key_path: str, value: str, known: Sequence[str], wha
         c.error(key_path, f'no {what} "{value}" ({hint})')
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """Decodes the file, turning every way it can be unreadable into a ConfigError line. A UTF-8 byte
-    order mark, which Windows editors write, is allowed: TOML itself forbids it."""
+def read_text(path: Path) -> str:
+    """The file's text, every way it can be unreadable a ConfigError line. A UTF-8 byte order mark, which
+    Windows editors write, is allowed: TOML itself forbids it."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        return path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read the config: {exc.strerror or exc}"]) from None
     except UnicodeDecodeError:
         raise ConfigError([f"{path}: not UTF-8 text (save the config as UTF-8)"]) from None
+
+
+def decode(text: str, source: str) -> dict[str, Any]:
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _TOML_POSITION.match(message)
-        where = f"{path}:{match[2]}:{match[3]}" if match else str(path)
+        where = f"{source}:{match[2]}:{match[3]}" if match else source
         detail = match[1] if match else message
         raise ConfigError([f"{where}: TOML syntax error: {detail[:1].lower()}{detail[1:]}"]) from None
     except RecursionError:
-        raise ConfigError([f"{path}: TOML nested too deeply to be a handhabit config"]) from None
+        raise ConfigError([f"{source}: TOML nested too deeply to be a handhabit config"]) from None
     except ValueError:  # Python refuses integers of over 4300 digits (int_max_str_digits)
-        raise ConfigError([f"{path}: a number with thousands of digits (no setting needs one: shorten it)"]) from None
+        raise ConfigError([f"{source}: a number with thousands of digits (no setting needs one: shorten it)"]) from None
     return data
 
 
@@ -585,6 +639,18 @@ def builtin() -> Config:
 
 def load(path: Path) -> Config:
     """The config at `path`, or the built-in default when no file is there (zero-setup start)."""
+    return from_text(read_text(path), path) if path.exists() else builtin()
+
+
+def from_text(text: str, path: Path) -> Config:
+    """The config a file at `path` with this text gives: also the text a running daemon published."""
+    return replace(parse(decode(text, str(path)), str(path), builtin().routines), source=path, text=text)
+
+
+def load_usable(path: Path) -> tuple[Config, ConfigError | None]:
+    """`load` through `parse_usable`: what the commands that record or read the record run on."""
     if not path.exists():
-        return builtin()
-    return replace(parse(read_toml(path), str(path), builtin().routines), source=path)
+        return builtin(), None
+    text = read_text(path)
+    config, problems = parse_usable(decode(text, str(path)), str(path), builtin().routines)
+    return replace(config, source=path, text=text), problems

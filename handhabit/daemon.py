@@ -35,7 +35,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from handhabit import habits, holding, readiness, snoozes
+from handhabit import habits, holding, readiness, running_config, snoozes
 from handhabit.clock import utc_now
 from handhabit.clock import zone as configured_zone
 from handhabit.config import Config, ConfigError, Habit, Reminder, Sync, load
@@ -49,7 +49,7 @@ from handhabit.sync import syncing
 from handhabit.sync.folder import Folder, JournalFile, Listing, SyncFolderError
 from handhabit.tips import tip
 from handhabit.triggers import ReminderTrigger
-from handhabit.units import format_duration
+from handhabit.units import counted, format_duration
 
 if TYPE_CHECKING:
     from handhabit.desktop.buses import Buses
@@ -227,13 +227,23 @@ class Daemon:
         self.scheduler.start()
         self.presence.close()
         self._send_out(utc_now())  # what the last jobs recorded
+        running_config.withdraw(self.store.path)
         self.store.close()
         log.info("handhabit stopped")
 
     def _on_started(self, event: SchedulerEvent) -> None:
         self._log_next()
-        log.info("handhabit is running with %d reminders", len(self.config.reminders))
+        log.info("handhabit is running with %s", counted(len(self.config.reminders), "reminder"))
+        self._publish()
         readiness.notify("READY=1", f"STATUS={self.status()}")
+
+    def _publish(self) -> None:
+        """`status` shows what runs: the config as loaded, which a broken or deleted file does not replace."""
+        try:
+            running_config.publish(self.store.path, self.config.source, self.config.text, utc_now())
+        except OSError as exc:
+            log.info("cannot tell `handhabit status` the running config (%s): it shows the file's",
+                     exc.strerror or exc)
 
     def _log_next(self) -> None:
         for name, when in self.next_times():
@@ -281,10 +291,11 @@ class Daemon:
         self.presence.set_away_after(config.notify.away_after)
         self._watch_presence()
         self._schedule_reminders()
-        log.info("config reloaded (%s): %s, %d reminders", why, config.source or "built-in default",
-                 len(config.reminders))
+        log.info("config reloaded (%s): %s, %s", why, config.source or "built-in default",
+                 counted(len(config.reminders), "reminder"))
         self._log_next()
         self._record_daemon("reloaded", why)
+        self._publish()
         readiness.notify("READY=1", f"STATUS={self.status()}")
         return True
 

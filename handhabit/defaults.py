@@ -71,7 +71,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
 }
 
 EXAMPLE_HEADER = """\
-# handhabit configuration. Every key is explained in the README ("The config").
+# handhabit configuration. Every key is explained in docs/config.md.
 # Times are "HH:MM" in your time zone, durations "45s", "10m" or "1h30m",
 # days the first three letters of a weekday, or "daily" / "weekdays".
 # Check your changes with `handhabit check`. A running daemon picks them up within a minute

@@ -8,10 +8,19 @@ part's length, so a finished routine records exactly its length and pauses never
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 from handhabit.config import Routine
 
 SIDES = ("left hand", "right hand")
+
+
+class Ending(Enum):
+    """What becomes of a walk: a session, the person's call (stopped part way), or nothing."""
+
+    RECORD = "record"
+    ASK = "ask"
+    TOO_SHORT = "too short"
 
 
 @dataclass(frozen=True)
@@ -70,11 +79,12 @@ class Walk:
         """Time spent in parts, each at most its length: the session's length."""
         return self.spent + self.elapsed
 
-    @property
-    def mostly_skipped(self) -> bool:
-        """Under a third of the routine's time spent: pressing `n` through it is no full session, so the
-        person is asked, as when they stop."""
-        return self.seconds_done < self.total / 3
+    def ending(self, finished: bool) -> Ending:
+        """A third of the routine's time is the least that counts as a session, however the walk ended:
+        stopped after 19 s of 5 minutes, or `n` pressed through it, it is not even offered."""
+        if self.seconds_done < self.total / 3:
+            return Ending.TOO_SHORT
+        return Ending.RECORD if finished else Ending.ASK
 
     @property
     def fraction(self) -> float:

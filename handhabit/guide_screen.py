@@ -30,6 +30,7 @@ from handhabit.visible import PARAGRAPH, visible
 
 TICK = 0.1  # seconds between redraws: a countdown in whole seconds never looks late
 KEYS = "space pause · n next · q quit"
+BAR = 40  # columns of a progress bar at most; narrower where the terminal is
 
 ReadKey = Callable[[float], str | None]
 
@@ -70,10 +71,11 @@ def screen(routine: Routine, walk: Walk) -> RenderableType:
     if part is None:
         return Text(f"{visible(routine.name)}: done", style="bold green")
     steps = len(routine.steps)
+    # Only the bars give way on a narrow terminal: the labels and the times never wrap nor vanish.
     bars = Table.grid(padding=(0, 1))
-    bars.add_column(width=14)
-    bars.add_column(width=40)
-    bars.add_column()
+    bars.add_column(min_width=14, no_wrap=True)
+    bars.add_column(max_width=BAR)
+    bars.add_column(no_wrap=True)
     bars.add_row("This step", ProgressBar(total=part.seconds, completed=walk.elapsed),
                  f"{clock_text(walk.left, countdown=True)} left")
     bars.add_row("Whole routine", ProgressBar(total=1.0, completed=walk.fraction),

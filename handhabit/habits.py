@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from handhabit.config import Habit, Target
 from handhabit.records import DayTotal, Excuse, Session
 from handhabit.schedule import wall_instant
+from handhabit.units import counted
 
 __all__ = [
     "DayReport", "HabitReport", "History", "Progress", "calendar", "day_totals", "excused_dates", "logical_date",
@@ -58,7 +59,8 @@ def week_start(day: dt.date, week_starts_on: int) -> dt.date:
 
 @dataclass(frozen=True)
 class DayReport:
-    """One day of the shown week. For weekly targets `credit`/`met` are the week's so far."""
+    """One day of the shown week. For weekly targets `credit`/`met` are the week's so far. A day before
+    the habit's first session has not `begun`: it counts nowhere (docs/habits.md), whatever its credit."""
 
     date: dt.date
     due: bool
@@ -67,11 +69,13 @@ class DayReport:
     minutes: float
     credit: float
     met: bool
+    begun: bool
 
 
 @dataclass(frozen=True)
 class HabitReport:
-    """Streaks and score cover the whole history up to today; the totals and `days` the shown week."""
+    """Streaks and score cover the whole history up to today; the totals and `days` the shown week.
+    `first_session` is the logical date of the first live session: None until there is one."""
 
     habit: Habit
     unit: str  # "day" | "week"
@@ -83,10 +87,11 @@ class HabitReport:
     last_week_sessions: int
     last_week_minutes: float
     days: tuple[DayReport, ...]
+    first_session: dt.date | None
 
     @property
     def streak_text(self) -> str:
-        return f"streak {self.current_streak} {self.unit}{'' if self.current_streak == 1 else 's'}"
+        return f"streak {counted(self.current_streak, self.unit)}"
 
 
 @dataclass(frozen=True)
@@ -259,7 +264,8 @@ def report(
         run = _weekly_run(target, amount, buckets, excused, start_o, today, week_starts_on)
     else:
         run = _daily_run(target, amount, buckets, excused, due, start_o, today_o)
-    days = _week_days(target, amount, buckets, excused, due, shown_o)
+    began_o = min(buckets, default=None)
+    days = _week_days(target, amount, buckets, excused, due, shown_o, began_o)
 
     def totals(first: int) -> tuple[int, float]:
         week = [buckets[o] for o in range(first, first + 7) if o in buckets]
@@ -278,6 +284,7 @@ def report(
         last_week_sessions=last_sessions,
         last_week_minutes=last_minutes,
         days=days,
+        first_session=None if began_o is None else dt.date.fromordinal(began_o),
     )
 
 
@@ -357,8 +364,11 @@ def calendar(
     first_o = week_start(first, week_starts_on).toordinal()
     excused = _excused(habit, excuses, first_o, first_o + 7 * weeks - 1)
     due = [wd in habit.days for wd in range(7)]
+    began_o = min(buckets, default=None)
     return tuple(
-        day for w in range(weeks) for day in _week_days(target, amount, buckets, excused, due, first_o + 7 * w)
+        day
+        for w in range(weeks)
+        for day in _week_days(target, amount, buckets, excused, due, first_o + 7 * w, began_o)
     )
 
 
@@ -369,10 +379,11 @@ def _week_days(
     excused: set[int],
     due: list[bool],
     first_o: int,
+    began_o: int | None,
 ) -> tuple[DayReport, ...]:
     """For weekly targets a day's credit is the week's so far. An all-excused week is neutral until
     something is done in it; then it is met, like any week whose excused days leave less than one
-    session to do."""
+    session to do. `began_o` is the first session's day (None: there is none yet)."""
     weekly = target.per == "week"
     required = _week_required(amount, excused, first_o) if weekly else amount
     days = []
@@ -390,6 +401,7 @@ def _week_days(
                 minutes=minutes,
                 credit=credit,
                 met=credit >= 1,
+                begun=began_o is not None and o >= began_o,
             )
         )
     return tuple(days)

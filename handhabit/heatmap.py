@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from rich.console import Group
 from rich.text import Text
 
+from handhabit import units
 from handhabit.habits import DayReport, HabitReport
-from handhabit.report import EXCUSED, LEGEND, MET, NONE, NOT_DUE, PARTIAL, day_mark
+from handhabit.report import BLANK, EXCUSED, MARKS, MET, NONE, NOT_BEGUN, NOT_DUE, PARTIAL, day_mark
 from handhabit.units import WEEKDAYS
 from handhabit.visible import visible
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # no locale
-STYLES = {MET: "bold green", PARTIAL: "yellow", NONE: "dim", NOT_DUE: "dim", EXCUSED: "blue"}
+STYLES = {MET: "bold green", PARTIAL: "yellow", NONE: "dim", NOT_DUE: "dim", EXCUSED: "blue", NOT_BEGUN: ""}
 CELL = 2  # a mark and a space
 LABEL = 4  # "Mon "
 
@@ -56,15 +57,21 @@ def _block(days: Sequence[DayReport], unit: str, today: dt.date, week_starts_on:
 
 def _summary(report: HabitReport, days: Sequence[DayReport], today: dt.date) -> str:
     """How many units in the shown weeks were met: the long view the weekly row cannot give. Excused
-    shortfalls and today, while still open, are left out, as in the streak."""
+    shortfalls and today, while still open, are left out, as in the streak, and so is every day before
+    the first session: a newcomer's first days are not "2 of 25"."""
+    if report.first_session is None:
+        return "nothing recorded yet"
+    if report.first_session > days[-1].date:
+        return f"before the first session on {report.first_session.isoformat()}"
     past = [d for d in days if d.date <= today]
     if report.unit == "week":
-        # `days` are whole weeks, so past splits into them; a week's last day holds its credit so far.
+        # `days` are whole weeks, so past splits into them; a week's last day holds its credit so far,
+        # and has begun from the week of the first session on: that week counts whole, as in the streak.
         ends = [past[min(i + 6, len(past) - 1)] for i in range(0, len(past), 7)]
-        counted = [d for d in ends if d.met or d.date != today]
-        return f"{sum(d.met for d in counted)} of {len(counted)} weeks met"
-    counted = [d for d in past if d.due and (d.met or not (d.excused or d.date == today))]
-    return f"{sum(d.met for d in counted)} of {len(counted)} due days met"
+        counted = [d for d in ends if d.begun and (d.met or d.date != today)]
+        return f"{sum(d.met for d in counted)} of {units.counted(len(counted), 'week')} met"
+    counted = [d for d in past if d.begun and d.due and (d.met or not (d.excused or d.date == today))]
+    return f"{sum(d.met for d in counted)} of {units.counted(len(counted), 'due day')} met"
 
 
 def heatmap(
@@ -86,8 +93,8 @@ def heatmap(
 
 def legend() -> Text:
     text = Text()
-    for i, part in enumerate(LEGEND.split("  ")):
-        mark, _, words = part.partition(" ")
-        text.append(("  " if i else "") + mark, style=STYLES[mark])
-        text.append(" " + words)
+    for mark, words in MARKS:
+        text.append(mark, style=STYLES[mark])
+        text.append(f" {words}  ")
+    text.append(BLANK)
     return text

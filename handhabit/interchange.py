@@ -161,12 +161,16 @@ def export_csv(sessions: Iterable[Session]) -> str:
     return csv_document(to_row(session) for session in sessions)
 
 
+def live(sessions: Iterable[Row]) -> list[Row]:
+    """The sessions a spreadsheet gets: spreadsheets sum rows, and an undone session must add nothing to a sum."""
+    return [row for row in sessions if row.get("deleted_utc") is None]
+
+
 def csv_document(sessions: Iterable[Row]) -> str:
-    """One row per live session: spreadsheets sum rows, and an undone session must add nothing to a sum."""
     out = io.StringIO(newline="")
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for row in _session_rows(row for row in sessions if row.get("deleted_utc") is None):
+    for row in _session_rows(live(sessions)):
         row["at_local"] = _local_text(row)
         writer.writerow(["" if row[column] is None else row[column] for column in CSV_COLUMNS])
     return out.getvalue()

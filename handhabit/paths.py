@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 import platformdirs
 
 APP = "handhabit"
+# A file another program or machine may have put there: opened without following a link, and without
+# waiting on a FIFO's writer.
+READ_FOREIGN = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
 def default_config_path() -> Path:
@@ -65,3 +69,22 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def read_small(path: Path, most: int) -> bytes | None:
+    """A small regular file's bytes, read without following a link or waiting on a FIFO: for files another
+    program or machine may have put there. None for anything else (missing, another kind of file, larger
+    than `most`, unreadable)."""
+    try:
+        fd = os.open(path, READ_FOREIGN)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        data = os.read(fd, most + 1)
+        return data if len(data) <= most else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from handhabit.habits import DayReport, HabitReport
-from handhabit.units import WEEKDAYS
+from handhabit.units import WEEKDAYS, counted
 from handhabit.visible import visible
 
 if TYPE_CHECKING:
@@ -17,7 +17,12 @@ if TYPE_CHECKING:
 
 # The en dash is escaped so nobody "fixes" it into a hyphen.
 MET, PARTIAL, NONE, NOT_DUE, EXCUSED = "✓", "◐", "·", "\u2013", "⊘"
-LEGEND = f"{MET} met  {PARTIAL} partial  {NONE} none  {NOT_DUE} not due  {EXCUSED} excused"
+# Days before the first session are left blank, like the heatmap's days after today: nothing there counts
+# yet. A glyph of their own would read as one more kind of result beside ✓ and ·.
+NOT_BEGUN = " "
+MARKS = ((MET, "met"), (PARTIAL, "partial"), (NONE, "none"), (NOT_DUE, "not due"), (EXCUSED, "excused"))
+BLANK = "blank: not yet begun"
+LEGEND = "  ".join([*(f"{mark} {words}" for mark, words in MARKS), BLANK])
 
 
 def _day_json(day: DayReport) -> dict[str, object]:
@@ -60,7 +65,8 @@ def day_mark(day: DayReport, unit: str = "day") -> str:
     """Met wins over excused, because a met excused day counts (habits.py); a daily shortfall on an
     excused day is neutral and shows as excused. For weekly targets a day's credit is the week's so far,
     so only days with sessions get a credit mark: the row shows which days were done and how far the
-    week had come by then."""
+    week had come by then. A day before the first session is blank unless it was excused: the person
+    asked for that mark."""
     counted = unit == "day" or day.sessions > 0
     if counted and day.met:
         return MET
@@ -70,13 +76,11 @@ def day_mark(day: DayReport, unit: str = "day") -> str:
         return PARTIAL
     if day.excused:
         return EXCUSED
+    if not day.begun:
+        return NOT_BEGUN
     if not day.due:
         return NOT_DUE
     return NONE
-
-
-def _count(n: int, unit: str) -> str:
-    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
 
 
 def _week(sessions: int, minutes: float) -> str:
@@ -114,7 +118,7 @@ def streak_table(today: dt.date, week_start: dt.date, reports: Sequence[HabitRep
         table.add_row(
             Text(visible(r.habit.name)),  # the config's text: never read as rich markup, nor by the terminal
             *marks,
-            _count(r.current_streak, r.unit),
+            counted(r.current_streak, r.unit),
             str(r.best_streak),
             f"{round(r.score * 100)}%",
             _week(r.week_sessions, r.week_minutes),

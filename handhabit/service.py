@@ -12,6 +12,9 @@ from pathlib import Path
 
 import platformdirs
 
+from handhabit.service_advice import INSTALL_IT, UnitState, start_advice
+from handhabit.visible import visible
+
 UNIT = "handhabit.service"
 
 _TEMPLATE = """\
@@ -53,11 +56,13 @@ def unit_path() -> Path:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a systemctl call did: `ok`, or the first line it printed on failure (None: no systemctl)."""
+    """What a systemctl call did: `ok`, the first line it printed on failure (None: no systemctl), and the first
+    line of its answer on stdout (`is-active` answers "inactive" with a failing status)."""
 
     command: tuple[str, ...]
     ok: bool
     error: str | None
+    said: str = ""
 
 
 def systemctl(*args: str) -> Outcome:
@@ -69,18 +74,23 @@ def systemctl(*args: str) -> Outcome:
         done = subprocess.run([program, "--user", *args], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return Outcome(command, False, str(exc))
+    said = done.stdout.strip().splitlines()
     text = (done.stderr or done.stdout).strip()
-    return Outcome(command, done.returncode == 0, text.splitlines()[0] if text else f"exit status {done.returncode}")
+    return Outcome(command, done.returncode == 0, text.splitlines()[0] if text else f"exit status {done.returncode}",
+                   said[0] if said else "")
 
 
-def query(*args: str) -> str | None:
-    """A `systemctl --user is-…` answer (active, enabled, …), or None without a user manager."""
-    program = shutil.which("systemctl")
-    if program is None:
-        return None
-    try:
-        done = subprocess.run([program, "--user", *args, UNIT], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    answer = done.stdout.strip()
-    return answer if answer and "Failed to connect" not in done.stderr else None
+def unit_state() -> UnitState:
+    """Whether a user manager answers (`is-active`), and whether the unit is enabled, read from the unit files
+    (`--root=/`), which works without one: an SSH login or a container still learns what a desktop session did."""
+    active, enabled = systemctl("is-active", UNIT), systemctl("--root=/", "is-enabled", UNIT)
+    if active.said:
+        return UnitState(None, enabled.said or None, active.said)
+    why = "systemctl is not installed" if active.error is None else f"`systemctl --user`: {visible(active.error)}"
+    return UnitState(why, enabled.said or None, None)
+
+
+def how_to_start() -> str:
+    """What `status` and `snooze` advise when no daemon holds the database. systemctl is asked only when the unit
+    is installed: only then does its answer change the advice."""
+    return start_advice(unit_state()) if unit_path().exists() else INSTALL_IT

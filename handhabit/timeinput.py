@@ -13,6 +13,7 @@ from handhabit.records import FIRST_DAY, FIRST_INSTANT, LAST_DAY, LAST_INSTANT
 # The furthest ahead a typed date may be: a planned holiday for `skip`, a week for `streak --week`.
 YEAR = timedelta(days=366)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_FORMS = "YYYY-MM-DD, today or yesterday"  # what every DATE option's help says it takes
 
 
 class NoTimeOfDay(ValueError):

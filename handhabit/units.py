@@ -87,9 +87,13 @@ def weekday_names(days: frozenset[int]) -> str:
     return ", ".join(WEEKDAYS[d] for d in sorted(days))
 
 
+def counted(number: int, noun: str) -> str:
+    """"1 reminder", "3 reminders": here, not in the CLI, so the daemon's log says it the same way."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def length_words(seconds: float) -> str:
-    """"45 s", "2 min", "5 min 30 s": how long a routine or a stopped session was."""
-    minutes, rest = divmod(round(seconds), 60)
-    if not minutes:
-        return f"{rest} s"
-    return f"{minutes} min" + (f" {rest} s" if rest else "")
+    """"19 s", "1 min 40 s", "1 h 30 min": how long a routine, a session, a snooze or a pause lasts, in the
+    words of the buttons, never "0.31 min". Whole seconds: a session's minutes are kept to two decimals,
+    which a person does not read as seconds."""
+    return spoken(timedelta(seconds=round(seconds)))

@@ -67,7 +67,7 @@ def test_bad_config_exits_2_with_one_line_per_problem(env: dict[str, str], tmp_p
     path.write_text(
         '[[habits]]\nid = "h"\n[[reminders]]\nid = "r"\nhabit = "h"\nevery = "90"\nbetween = ["9", "17:00"]\n'
     )
-    for command in ("check", "run", "done", "streak"):
+    for command in ("check", "run"):
         result = hh(env, "--config", str(path), command)
         assert result.returncode == 2, command
         assert result.stderr.splitlines() == [
@@ -75,6 +75,11 @@ def test_bad_config_exits_2_with_one_line_per_problem(env: dict[str, str], tmp_p
             f'handhabit: {path}: reminders[0].between: "9" is not a time of day (use "HH:MM", e.g. "09:00")',
         ]
         assert result.stdout == ""
+    path.write_text('[[habits]]\nid = "h"\ntarget = { sessions = 0 }\n')  # what the record needs is wrong
+    for command in ("check", "done", "streak"):
+        result = hh(env, "--config", str(path), command)
+        assert result.returncode == 2, command
+        assert result.stderr == f"handhabit: {path}: habits[0].target.sessions: must be 1 or more, got 0\n"
 
 
 def test_done_undo_and_streak_json(env: dict[str, str], home: Path) -> None:
@@ -97,7 +102,7 @@ def test_done_undo_and_streak_json(env: dict[str, str], home: Path) -> None:
     assert undo.stdout.startswith("Undid Hand massage at ")
     assert hh(env, "undo").returncode == 0
     nothing = hh(env, "undo")
-    assert (nothing.returncode, nothing.stderr) == (1, "handhabit: nothing to undo\n")
+    assert (nothing.returncode, nothing.stdout) == (0, "Nothing to undo: no session recorded here is left to undo.\n")
     summary = json.loads(hh(env, "streak", "--json").stdout)
     assert summary["habits"][0]["week_sessions"] == 0
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from handhabit.config import ConfigError, Sync, builtin, load
+from handhabit.config import ConfigError, Sync, builtin, load, load_usable
 from handhabit.defaults import example_toml
 
 BASE = """
@@ -215,3 +215,48 @@ def test_sync_is_off_without_a_folder(tmp_path: Path) -> None:
     path.write_text(BASE)
     assert load(path).sync.folder is None
     assert builtin().sync.folder is None
+
+
+def test_the_record_goes_on_without_the_broken_reminders_routines_and_notify_settings(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(BASE + """
+[notify]
+snooze = "5 min"
+backend = "log"
+
+[[reminders]]
+id = "after-lunch"
+habit = "hand-massage"
+at = ["13:30"]
+routine = "wobbly"
+
+[[routines]]
+id = "wobbly"
+steps = [{ name = "Shake", seconds = 0 }]
+
+[extras]
+colour = "blue"
+""")
+    config, problems = load_usable(path)
+    assert [r.id for r in config.reminders] == ["bedtime"]  # after-lunch named the broken routine
+    assert "wobbly" not in [r.id for r in config.routines]
+    assert (config.notify.backend, config.notify.snooze) == ("log", timedelta(minutes=10))
+    assert problems is not None
+    assert [line[len(str(path)) + 2:].split(":")[0] for line in problems.lines] == [
+        "extras", "notify.snooze", "routines[0].steps[0].seconds"]
+
+
+def test_a_habit_that_names_a_broken_routine_stops_the_record(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("""
+[[habits]]
+id = "hand-massage"
+routine = "wobbly"
+
+[[routines]]
+id = "wobbly"
+steps = [{ name = "Shake", seconds = 0 }]
+""")
+    with pytest.raises(ConfigError) as caught:
+        load_usable(path)
+    assert caught.value.lines == [f"{path}: routines[0].steps[0].seconds: must be 1 or more, got 0"]

@@ -14,8 +14,11 @@ What is checked:
   column is "Key" and lists one `key` per row. Those keys must be exactly the keys the parser knows. The
   parser's known keys are asked of the parser itself: an unknown key put into each section makes it
   answer with its list of known keys, the same list `handhabit check` shows a person who mistyped one.
-- Links: every relative link in README.md and docs/*.md points at a file or folder of the repository,
-  and a link to a heading of a Markdown file (`habits.md#streaks`) at a heading that exists.
+- Links: every relative link in README.md, docs/*.md and bench/README.md points at a file or folder of the
+  repository, and a link to a heading of a Markdown file (`habits.md#streaks`) at a heading that exists.
+  README.md links every page of docs/, so nothing moved out of it is lost to a reader.
+- The quick start: README.md holds the one command that installs and runs the daemon and the one that
+  installs the test extras and runs the suite, and .ci/run runs that same test command.
 - Exports: every ```json block in docs/export.md is a whole export that `handhabit import` accepts.
 """
 
@@ -41,7 +44,8 @@ else:  # pragma: no cover
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+README = ROOT / "README.md"
+PAGES = [README, ROOT / "bench" / "README.md", *sorted(DOCS.glob("*.md"))]
 CONFIG_DOC = DOCS / "config.md"
 EXPORT_DOC = DOCS / "export.md"
 
@@ -84,6 +88,10 @@ def where(page: Path, line: int) -> str:
 
 
 TOML_BLOCKS = [(where(page, line), body) for page in PAGES for line, body in blocks(page, "toml")]
+RUN_COMMAND = "python3 -m venv .venv && . .venv/bin/activate && pip install . && handhabit run"
+TEST_COMMAND = 'python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[test]" && pytest'
+CI_TEST_COMMAND = 'pip install -e ".[test]" && pytest'
+
 JSON_BLOCKS = [(where(EXPORT_DOC, line), body) for line, body in blocks(EXPORT_DOC, "json")]
 
 
@@ -211,3 +219,19 @@ def test_export_examples_import_cleanly(place: str, text: str) -> None:
     except BadImport as exc:
         pytest.fail(f"{place}: `handhabit import` would refuse it: {exc}")
     assert records.sessions, f"{place}: an example export should show a session"
+
+
+def test_readme_links_every_doc_page() -> None:
+    text = INLINE_CODE.sub("", FENCE.sub("", README.read_text(encoding="utf-8")))
+    linked = {(ROOT / match["target"].partition("#")[0]).resolve() for match in LINK.finditer(text)}
+    unlinked = [page.name for page in sorted(DOCS.glob("*.md")) if page.resolve() not in linked]
+    assert not unlinked, f"README.md links no docs/ page named {unlinked}: a reader would never find it"
+
+
+def test_quick_start_has_the_two_commands() -> None:
+    """The quality bar: one command installs and runs the daemon, one runs the whole suite; CI runs the latter."""
+    lines = {line.strip() for line in README.read_text(encoding="utf-8").splitlines()}
+    assert RUN_COMMAND in lines, "README.md: the quick start's install-and-run command is gone"
+    assert TEST_COMMAND in lines, "README.md: the quick start's test command is gone"
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert CI_TEST_COMMAND in {line.strip() for line in ci}, ".ci/run no longer runs the README's test command"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from handhabit.config import Routine, Step, builtin
-from handhabit.guide import Walk, parts, session_minutes
+from handhabit.guide import Ending, Walk, parts, session_minutes
 from handhabit.guide_screen import clock_text, walk_through
 from handhabit.units import length_words
 
@@ -93,19 +93,26 @@ def test_pause_stops_the_clock_and_skip_counts_only_what_was_done() -> None:
     assert walk.finished and walk.seconds_done == pytest.approx(3.75)
 
 
-def test_a_walk_skipped_through_is_mostly_skipped_until_a_third_is_done() -> None:
+def test_under_a_third_of_the_routine_is_no_session_however_the_walk_ended() -> None:
     classic = next(r for r in builtin().routines if r.id == "classic")
-    walk = Walk(parts(classic))
-    walk.advance(99)  # just under a third of the 300 s, then `n` through the rest
-    while not walk.finished:
-        walk.skip()
-    assert walk.seconds_done == pytest.approx(99) and walk.mostly_skipped
+    stopped = Walk(parts(classic))
+    stopped.advance(19)  # q after 19 s of the 300
+    assert stopped.ending(finished=False) is Ending.TOO_SHORT
+    stopped.advance(80)  # 99 s: still just under a third
+    assert stopped.ending(finished=False) is Ending.TOO_SHORT
+    stopped.advance(1)
+    assert stopped.ending(finished=False) is Ending.ASK
+    skipped = Walk(parts(classic))
+    skipped.advance(99)  # then `n` through the rest
+    while not skipped.finished:
+        skipped.skip()
+    assert skipped.seconds_done == pytest.approx(99) and skipped.ending(finished=True) is Ending.TOO_SHORT
     done_enough = Walk(parts(classic))
     done_enough.advance(100)
     while not done_enough.finished:
         done_enough.skip()
-    assert not done_enough.mostly_skipped
-    assert not Walk(parts(QUICK), index=4, spent=4).mostly_skipped  # a routine run to its end
+    assert done_enough.ending(finished=True) is Ending.RECORD
+    assert Walk(parts(QUICK), index=4, spent=4).ending(finished=True) is Ending.RECORD  # run to its end
 
 
 def test_minutes_and_clock_texts() -> None:
@@ -113,6 +120,8 @@ def test_minutes_and_clock_texts() -> None:
     assert [clock_text(s, countdown=True) for s in (2.0, 1.9, 0.05, 0.0)] == ["0:02", "0:02", "0:01", "0:00"]
     assert clock_text(61.9) == "1:01"
     assert [length_words(s) for s in (4, 120, 330.4)] == ["4 s", "2 min", "5 min 30 s"]
+    # A session's minutes, kept to two decimals, read back in whole seconds: never "0.31 min".
+    assert [length_words(m * 60) for m in (0.31, 1.67, 7.5, 90)] == ["19 s", "1 min 40 s", "7 min 30 s", "1 h 30 min"]
 
 
 class Script:
@@ -171,7 +180,7 @@ def test_without_a_terminal_each_part_is_a_line_and_the_session_is_recorded(env:
         "2. Palm circles, right hand (1 s): Thumb circles.",
         "3. Squeeze (1 s): Squeeze lightly.",
     ]
-    assert result.stdout.splitlines()[4].startswith("Recorded Hand massage, 0.07 min, at ")
+    assert result.stdout.splitlines()[4].startswith("Recorded Hand massage, 4 s, at ")
     with sqlite3.connect(env["HANDHABIT_DB"]) as db:
         assert db.execute("SELECT habit, minutes, source FROM sessions").fetchall() == [
             ("hand-massage", 0.07, "guide")]
@@ -192,7 +201,7 @@ def test_list_shows_builtin_and_own_routines_and_a_redefined_classic(env: dict[s
     assert "  2. Palm circles, 1 s each hand: Thumb circles." in listing
     assert listing[-2:] == ["classic: My classic, 1 min", "  1. Squeeze, 60 s: Both hands."]
     check = hh(env, "check").stdout
-    assert "  classic: My classic, 1 min, 1 steps" in check and "  desk-break: Desk break, 2 min, 4 steps" in check
+    assert "  classic: My classic, 1 min, 1 step" in check and "  desk-break: Desk break, 2 min, 4 steps" in check
 
 
 def test_an_unknown_routine_is_one_line(env: dict[str, str]) -> None:

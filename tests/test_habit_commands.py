@@ -93,7 +93,8 @@ def test_done_for_a_past_day_prints_that_day_and_today(hh: Run) -> None:
         "Hand massage: 1 of 2 on Tue 2025-03-11 · 0 of 2 today · streak 0 days",
     ]
     code, out, _ = hh("done", "hand-massage", "--at", "2025-03-12T00:30", "--minutes", "7.5", "--note", "late")
-    assert out.splitlines()[0] == "Recorded Hand massage, 7.5 min, at Wed 2025-03-12 00:30 (counts for Tue 2025-03-11)."
+    assert out.splitlines()[0] == (
+        "Recorded Hand massage, 7 min 30 s, at Wed 2025-03-12 00:30 (counts for Tue 2025-03-11).")
     assert out.splitlines()[1].startswith("Hand massage: 2 of 2 on Tue 2025-03-11 · 0 of 2 today")
     code, out, _ = hh("done", "hand-massage")
     assert out.splitlines() == [
@@ -309,11 +310,11 @@ def test_streak_weeks_draws_a_heatmap(hh: Run) -> None:
     lines = out.splitlines()
     assert lines[:3] == [
         "Finger stretches: streak 10 days, best 10, strength 44%",
-        "2025-02-24 to 2025-03-16: 11 of 16 due days met",
+        "2025-02-24 to 2025-03-16: 11 of 15 due days met",  # from the first session, Tue 25 Feb
         "      Mar",  # over the first week starting in March; no room for Feb before it
     ]
     assert lines[3:10] == [
-        "Mon · ✓ ✓",
+        "Mon   ✓ ✓",  # before the first session: blank
         "Tue ✓ ✓ ✓",
         "Wed · ✓ ✓",
         "Thu · ✓ ·",  # today, still open
@@ -321,7 +322,7 @@ def test_streak_weeks_draws_a_heatmap(hh: Run) -> None:
         "Sat ⊘ ✓",
         "Sun · ✓",
     ]
-    assert lines[-1] == "✓ met  ◐ partial  · none  – not due  ⊘ excused"
+    assert lines[-1] == "✓ met  ◐ partial  · none  – not due  ⊘ excused  blank: not yet begun"
 
 
 def test_streak_weeks_and_json_do_not_mix(hh: Run) -> None:
@@ -337,10 +338,10 @@ def test_streak_weeks_and_json_do_not_mix(hh: Run) -> None:
 def test_pause_for_a_duration_until_a_time_or_to_the_end_of_the_day(hh: Run, db: Path) -> None:
     assert hh("pause", "45m")[1] == (
         "Paused: no reminders until Thu 2025-03-13 10:45 (`handhabit resume` ends it sooner).\n")
-    assert hh("pause", "--until", "09:30")[1].startswith("Paused: no reminders until Fri 2025-03-14 09:30 ")
+    assert hh("pause", "--until", "09:30")[1].startswith("Paused: no reminders until Fri 2025-03-14 09:30, tomorrow ")
     assert hh("pause", "--until", "2025-03-13T23:00")[1].startswith("Paused: no reminders until Thu 2025-03-13 23:00 ")
     # With neither, the pause ends with the logical day: 04:00 tomorrow.
-    assert hh("pause")[1].startswith("Paused: no reminders until Fri 2025-03-14 04:00 ")
+    assert hh("pause")[1].startswith("Paused: no reminders until Fri 2025-03-14 04:00, tomorrow ")
     assert [row[4:] for row in stored(db, "events")][-1] == ("paused", "2025-03-14T03:00:00Z")
 
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handhabit.config import Habit, Target
-from handhabit.habits import DayReport, HabitReport, Progress, logical_date, progress, report, week_start
+from handhabit.habits import DayReport, HabitReport, Progress, calendar, logical_date, progress, report, week_start
 from handhabit.records import Excuse, Session
 from tests.builders import done_on
 
@@ -380,9 +380,22 @@ def test_weekly_target_with_sunday_weeks() -> None:
 def test_day_reports_are_plain_values() -> None:
     r = run(TWICE, [session(MON)], today=MON)
     assert r.days[0] == DayReport(
-        date=MON, due=True, excused=False, sessions=1, minutes=5.0, credit=0.5, met=False
+        date=MON, due=True, excused=False, sessions=1, minutes=5.0, credit=0.5, met=False, begun=True
     )
     assert len(r.days) == 7 and r.habit == TWICE
+
+
+def test_days_before_the_first_live_session_have_not_begun() -> None:
+    """docs/habits.md: counting starts on the day of the first session; an undone one is no start."""
+    sessions = [session(MON, deleted=True), session(WED), session(FRI)]
+    r = run(TWICE, sessions, today=SAT)
+    assert r.first_session == WED
+    assert [d.begun for d in r.days] == [False, False, True, True, True, True, True]
+    weeks = calendar(TWICE, sessions, [], first=MON - timedelta(days=7), weeks=2, week_starts_on=0,
+                     routine_minutes=5.0)
+    assert [d.date for d in weeks if d.begun] == [WED, THU, FRI, SAT, SUN]
+    nothing = run(TWICE, [], today=SAT)
+    assert nothing.first_session is None and not any(d.begun for d in nothing.days)
 
 
 # --- progress -----------------------------------------------------------------------------------------

@@ -310,7 +310,8 @@ def test_export_then_import_into_a_fresh_database_exports_the_same_bytes(env: di
     assert undone is not None and undone.id == "s-late"
 
     exported = hh(env, "--db", str(first), "export", "-o", str(tmp_path / "backup.json"))
-    assert (exported.returncode, exported.stdout, exported.stderr) == (0, "", "")
+    said = f"Exported 5 sessions, 2 excuses and 4 events to {tmp_path / 'backup.json'}.\n"
+    assert (exported.returncode, exported.stdout, exported.stderr) == (0, said, "")
     backup = (tmp_path / "backup.json").read_bytes()
     assert backup == hh(env, "--db", str(first), "export", "--format", "json").stdout.encode()
     assert json.loads(backup)["sessions"][-1]["deleted_utc"] == "2025-03-13T08:00:00Z"
@@ -452,7 +453,8 @@ def test_export_to_a_file_replaces_it_and_a_missing_folder_is_one_line_exit_1(
     out.parent.mkdir()
     out.write_text("an older export that is longer than the new one\n" * 100)
     written = hh(env, "--db", str(db), "export", "--format", "csv", "-o", str(out))
-    assert (written.returncode, written.stdout, written.stderr) == (0, "", "")
+    live = sum(session.deleted_utc is None for session in SAMPLE.sessions)
+    assert (written.returncode, written.stdout, written.stderr) == (0, f"Exported {live} sessions to {out}.\n", "")
     assert out.read_bytes() == export_csv(SAMPLE.sessions).encode()
     assert os.listdir(out.parent) == ["export.csv"]
 

@@ -231,7 +231,8 @@ def test_plural_streak_units() -> None:
 
 
 def test_day_mark_precedence() -> None:
-    base = DayReport(date=MON, due=True, excused=False, sessions=0, minutes=0.0, credit=0.0, met=False)
+    base = DayReport(date=MON, due=True, excused=False, sessions=0, minutes=0.0, credit=0.0, met=False,
+                     begun=True)
 
     def mark(unit: str = "day", **changes: Any) -> str:
         return day_mark(replace(base, **changes), unit)
@@ -249,3 +250,17 @@ def test_day_mark_precedence() -> None:
     assert mark("week", credit=0.5) == "·"
     assert mark("week", credit=1.0, met=True) == "·"
     assert mark("week", sessions=1, credit=1.0, met=True) == "✓"
+    # Before the first session: blank, due or not, daily or weekly; a day excused there still shows it.
+    assert mark(begun=False) == mark(due=False, begun=False) == mark("week", begun=False) == " "
+    assert mark(excused=True, begun=False) == "⊘"
+
+
+def test_days_before_the_first_session_are_blank_in_the_week_table() -> None:
+    started = [session(WED), session(WED, time(21)), session(THU)]
+    r = report(MASSAGE, started, [], today=THU, week_of=THU, week_starts_on=0, routine_minutes=5.0)
+    console = Console(record=True, width=100, file=io.StringIO())
+    console.print(streak_table(THU, MON, [r]))
+    text = console.export_text()
+    # Mon and Tue have no mark at all: the row starts with Wednesday's.
+    assert row(text, "Hand massage")[:7] == ["✓", "◐", "·", "·", "·", "1", "day"]
+    assert "⊘ excused  blank: not yet begun" in text

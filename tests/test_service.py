@@ -14,16 +14,19 @@ import pytest
 from handhabit.service import unit_text
 
 ROOT = Path(__file__).parent.parent
+# SYSTEMCTL_FAIL: no user manager (only `--root=/`, which reads the unit files, still answers);
+# SYSTEMCTL_FAIL_VERB: a manager that refuses that one verb; SYSTEMCTL_ENABLED, SYSTEMCTL_ACTIVE: its answers.
 FAKE_SYSTEMCTL = """#!{python}
 import os, sys
 with open(os.environ["SYSTEMCTL_CALLS"], "a") as calls:
     calls.write(" ".join(sys.argv[1:]) + "\\n")
-if os.environ.get("SYSTEMCTL_FAIL"):
+verb = [arg for arg in sys.argv[1:] if not arg.startswith("--")][0]
+if os.environ.get("SYSTEMCTL_FAIL") and "--root=/" not in sys.argv or os.environ.get("SYSTEMCTL_FAIL_VERB") == verb:
     sys.exit("Failed to connect to bus: No medium found")
-if sys.argv[2:3] == ["is-enabled"]:
-    print("enabled")
-if sys.argv[2:3] == ["is-active"]:
-    print("active")
+if verb == "is-enabled":
+    print(os.environ.get("SYSTEMCTL_ENABLED", "enabled"))
+if verb == "is-active":
+    print(os.environ.get("SYSTEMCTL_ACTIVE", "active"))
 """
 
 needs_systemd_analyze = pytest.mark.skipif(
@@ -126,4 +129,105 @@ def test_without_systemctl_at_all(env: dict[str, str], home: Path, tmp_path: Pat
     assert "Could not run `systemctl --user daemon-reload`: systemctl is not installed here." in result.stdout
     assert unit_file(home).read_text() == unit_text(sys.executable)
     status = hh({**env, "PATH": str(empty)}, "service", "status")
-    assert status.stdout.splitlines()[1] == "No systemd user manager here (`systemctl --user` does not answer)."
+    assert status.stdout.splitlines()[1] == (
+        f"No systemd user manager here (systemctl is not installed), so {NO_MANAGER_ADVICE}")
+    removed = hh({**env, "PATH": str(empty)}, "service", "uninstall")
+    assert (removed.returncode, removed.stderr) == (0, "")
+    assert removed.stdout.splitlines()[1] == (
+        "No systemd user manager here (systemctl is not installed): nothing is left to stop or disable.")
+    assert not unit_file(home).exists()
+
+
+NO_MANAGER_ADVICE = ("the service cannot start here: `handhabit run` in a terminal runs the reminders; where one "
+                     "runs, `systemctl --user enable --now handhabit.service` starts them with every desktop session.")
+needs_systemctl = pytest.mark.skipif(shutil.which("systemctl") is None, reason="systemctl is not installed")
+
+
+@pytest.fixture
+def no_manager(home: Path) -> dict[str, str]:
+    """The real systemctl, with no user manager to reach: the runtime folder is a fresh one, with no bus in it."""
+    base = {name: value for name, value in os.environ.items() if name != "DBUS_SESSION_BUS_ADDRESS"}
+    return {**base, "PYTHONPATH": str(ROOT), "SYSTEMCTL_CALLS": os.devnull}
+
+
+def installed_without_a_manager(env: dict[str, str]) -> None:
+    assert hh(env, "service", "install").returncode == 1  # written, not started: see the test above
+
+
+@needs_systemctl
+def test_service_status_without_a_user_manager_says_why_it_cannot_tell(no_manager: dict[str, str], home: Path) -> None:
+    installed_without_a_manager(no_manager)
+    status = hh(no_manager, "service", "status")
+    assert status.returncode == 0
+    unit, why = status.stdout.splitlines()
+    assert unit == f"Unit file: {unit_file(home)}"
+    assert why.startswith("No systemd user manager here (`systemctl --user`: Failed to connect to bus: ")
+    assert why.endswith(f"), so {NO_MANAGER_ADVICE}")
+
+
+@needs_systemctl
+def test_status_with_the_unit_installed_but_no_user_manager_advises_handhabit_run(
+    no_manager: dict[str, str]
+) -> None:
+    assert hh(no_manager, "status").stdout.splitlines()[0] == (
+        "handhabit is not running: start it with `handhabit service install` (or `handhabit run`).")
+    installed_without_a_manager(no_manager)
+    assert hh(no_manager, "status").stdout.splitlines()[0] == (
+        "handhabit is not running: start it with `handhabit run` in a terminal (no systemd user manager here to "
+        "start its service).")
+
+
+@pytest.mark.parametrize(("enabled", "active", "advice"), [
+    ("disabled", "inactive", "start it with `systemctl --user enable --now handhabit`"),
+    ("enabled", "inactive", "start it with `systemctl --user start handhabit`"),
+    ("enabled", "failed", "its user service failed (`journalctl --user -u handhabit` says why): start it again with "
+                          "`systemctl --user restart handhabit`"),
+])
+def test_an_installed_service_that_is_not_running_is_started_with_systemctl_not_installed_again(
+    env: dict[str, str], enabled: str, active: str, advice: str
+) -> None:
+    assert hh(env, "service", "install").returncode == 0
+    stopped = {**env, "SYSTEMCTL_ENABLED": enabled, "SYSTEMCTL_ACTIVE": active}
+    assert hh(stopped, "status").stdout.splitlines()[0] == f"handhabit is not running: {advice}."
+    assert hh(stopped, "service", "status").stdout.splitlines()[1] == f"Enabled: {enabled}; active: {active}: {advice}."
+
+
+def test_status_says_when_the_service_runs_on_another_database(env: dict[str, str], tmp_path: Path) -> None:
+    assert hh(env, "service", "install").returncode == 0
+    assert hh(env, "--db", str(tmp_path / "other.db"), "status").stdout.splitlines()[0] == (
+        "handhabit is not running: its user service is active, but holds no lock on this database "
+        "(`journalctl --user -u handhabit` names the one it uses).")
+
+
+def test_uninstall_keeps_the_unit_when_systemd_cannot_disable_it(env: dict[str, str], home: Path) -> None:
+    assert hh(env, "service", "install").returncode == 0
+    refused = hh({**env, "SYSTEMCTL_FAIL_VERB": "disable"}, "service", "uninstall")
+    assert refused.returncode == 1
+    assert unit_file(home).exists()
+    assert refused.stdout.splitlines()[-1] == "    systemctl --user disable --now handhabit.service"
+    assert refused.stderr == (f"handhabit: kept {unit_file(home)}, so that systemd can still disable it: run "
+                              "`handhabit service uninstall` again after the command above\n")
+    assert hh(env, "service", "uninstall").returncode == 0
+    assert not unit_file(home).exists()
+
+
+@needs_systemctl
+def test_uninstall_without_a_user_manager_disables_then_removes_and_asks_nothing_more(
+    no_manager: dict[str, str], home: Path
+) -> None:
+    installed_without_a_manager(no_manager)
+    # Enabled as a desktop session would have done it: the link systemd starts it from.
+    enabled = subprocess.run(["systemctl", "--user", "--root=/", "enable", "handhabit.service"], env=no_manager,
+                             capture_output=True, text=True, timeout=60)
+    assert enabled.returncode == 0, enabled.stderr
+    link = unit_file(home).parent / "graphical-session.target.wants" / "handhabit.service"
+    assert link.is_symlink()
+
+    removed = hh(no_manager, "service", "uninstall")
+    assert (removed.returncode, removed.stderr) == (0, "")
+    assert not unit_file(home).exists()
+    assert not link.is_symlink()
+    done, why = removed.stdout.splitlines()
+    assert done == f"Removed {unit_file(home)}. Your config and records stay where they are."
+    assert why.startswith("No systemd user manager here (`systemctl --user`: Failed to connect to bus: ")
+    assert why.endswith("), so nothing here ran it; it was enabled, and is disabled now.")

@@ -1,6 +1,7 @@
 """Snoozing a reminder: the pure core (`snoozes.pending`, `snoozes.snoozable`) with explicit instants in
 real zones, and `handhabit snooze` as a person types it: the real CLI in a subprocess, its clock set by
-libfaketime, a real SQLite file and, where it matters, a stand-in daemon holding the lock."""
+libfaketime, a real SQLite file and, where it matters, a stand-in daemon holding the lock. `handhabit pause`
+is here too: its end is told as a snooze's is."""
 
 from __future__ import annotations
 
@@ -314,13 +315,38 @@ def test_snoozing_again_replaces_when_it_comes_back(env: dict[str, str]) -> None
     seed(env, fired(utc(FIRE)))
     assert hh(env, "snooze", "1h").returncode == 0
     again = hh(env, "snooze", "45s", at="2025-03-10 13:06:00")
-    assert again.stdout.splitlines()[0] == "Snoozed: Hand massage (work-break) comes back at Mon 2025-03-10 14:06."
+    assert again.stdout.splitlines()[0] == "Snoozed: Hand massage (work-break) comes back at 14:06:45, in 45 s."
     store = Store(Path(env["HANDHABIT_DB"]), writable=False)
     try:
         events = store.events(since=utc(FIRE))
     finally:
         store.close()
     assert pending(events, utc("2025-03-10 13:06:00")) == {"work-break": utc("2025-03-10 13:06:45")}
+
+
+@needs_faketime
+def test_a_short_snooze_says_its_seconds_and_the_log_says_the_same_time(env: dict[str, str]) -> None:
+    Path(env["HANDHABIT_CONFIG"]).write_text(CONFIG.format(notify='[notify]\nsnooze = "30s"\n'))
+    seed(env, fired(utc(FIRE)))
+    default = hh(env, "snooze", at="2025-03-10 13:38:50")  # 14:38:50 in Berlin
+    assert default.stdout.splitlines()[0] == "Snoozed: Hand massage (work-break) comes back at 14:39:20, in 30 s."
+    named = hh(env, "snooze", "45s", at="2025-03-10 13:39:10")
+    assert named.stdout.splitlines()[0] == "Snoozed: Hand massage (work-break) comes back at 14:39:55, in 45 s."
+    log = hh(env, "log", at="2025-03-10 13:39:20").stdout.splitlines()
+    assert [line.split("snoozed")[1].strip() for line in log if "snoozed" in line] == [
+        "until Mon 2025-03-10 14:39:20", "until Mon 2025-03-10 14:39:55"]
+
+
+@needs_faketime
+def test_a_short_pause_says_its_seconds_and_a_clock_time_past_today_says_tomorrow(env: dict[str, str]) -> None:
+    short = hh(env, "pause", "45s", at="2025-03-10 10:32:10")  # 11:32:10 in Berlin
+    assert short.stdout == "Paused: no reminders until 11:32:55, in 45 s (`handhabit resume` ends it sooner).\n"
+    assert "until Mon 2025-03-10 11:32:55" in hh(env, "log", at="2025-03-10 10:32:20").stdout
+    tomorrow = hh(env, "pause", "--until", "10:00", at="2025-03-10 10:32:10")
+    assert tomorrow.stdout == (
+        "Paused: no reminders until Tue 2025-03-11 10:00, tomorrow (`handhabit resume` ends it sooner).\n")
+    later = hh(env, "pause", "--until", "16:00", at="2025-03-10 10:32:10")
+    assert later.stdout == "Paused: no reminders until Mon 2025-03-10 16:00 (`handhabit resume` ends it sooner).\n"
 
 
 @needs_faketime

@@ -17,7 +17,7 @@ from typing import NoReturn
 import click
 
 from handhabit import __version__
-from handhabit.cli import completion, files, recording, reminders, reports, restoring, syncing, user_service
+from handhabit.cli import completion, files, recording, reminders, reports, restoring, status, syncing, user_service
 from handhabit.cli.app import FAILURE, USAGE, App, Failure
 from handhabit.cli.output import complain, one_line, say
 from handhabit.paths import default_config_path, default_db_path
@@ -45,7 +45,7 @@ def cli(ctx: click.Context, config_path: Path | None, db_path: Path | None, verb
 
 for command in (recording.done, recording.undo, restoring.restore, recording.skip, recording.unskip, recording.guide,
                 reports.streak, reports.log_,
-                reminders.run, reminders.pause, reminders.resume, reminders.snooze, reminders.status,
+                reminders.run, reminders.pause, reminders.resume, reminders.snooze, status.status,
                 user_service.service, syncing.sync, files.check, files.init, files.export, files.import_,
                 completion.completion):
     cli.add_command(command)

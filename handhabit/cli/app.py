@@ -16,8 +16,9 @@ import click
 from handhabit import habits, paths
 from handhabit.cli.output import complain
 from handhabit.clock import zone
-from handhabit.config import Config, ConfigError, Habit, load
+from handhabit.config import Config, ConfigError, Habit, load, load_usable
 from handhabit.records import Excuse
+from handhabit.units import counted
 
 if TYPE_CHECKING:
     from handhabit.store import Store
@@ -57,10 +58,28 @@ class App:
 
     @cached_property
     def config(self) -> Config:
+        """What a command that records or reads the record runs on: the file without its broken reminders,
+        routines and notification settings, told in one warning line. A session done is recorded while a
+        reminder has a typo; `check` and `run` take `whole_config`."""
         try:
-            return load(self.config_path)
+            config, problems = load_usable(self.config_path)
         except ConfigError as exc:
             raise Failure(str(exc), exc.lines) from None
+        if problems is not None:
+            more = len(problems.lines) - 1
+            also = f" (and {counted(more, 'more problem')})" if more else ""
+            complain(f"warning: {problems.lines[0]}{also}; left out until fixed (`handhabit check` lists it all)")
+        return config
+
+    @cached_property
+    def whole_config(self) -> Config:
+        """The file as it is, every problem an error: for `check`, and `run`, which would miss reminders."""
+        try:
+            config = load(self.config_path)
+        except ConfigError as exc:
+            raise Failure(str(exc), exc.lines) from None
+        self.__dict__["config"] = config  # what the command goes on to use is the same config
+        return config
 
     @cached_property
     def zone(self) -> ZoneInfo:
@@ -111,10 +130,6 @@ class App:
 
 def local(instant: datetime, zone: ZoneInfo) -> str:
     return instant.astimezone(zone).strftime("%a %Y-%m-%d %H:%M")
-
-
-def counted(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from click.shell_completion import CompletionItem, get_completion_class
 
-from handhabit.config import Config, builtin, load
+from handhabit.config import Config, builtin, load_usable
 from handhabit.paths import default_config_path
 
 SHELLS = ("bash", "zsh", "fish")
@@ -34,7 +34,7 @@ def _config_path(ctx: click.Context) -> Path:
 
 def _config(ctx: click.Context) -> Config | None:
     try:
-        return load(_config_path(ctx))
+        return load_usable(_config_path(ctx))[0]  # the habits a command would take
     except Exception:  # whatever is wrong, `handhabit check` says it better than a Tab could
         return None
 

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import click
 
-from handhabit.cli.app import App, Failure, RuntimeFailure, counted, local, write_atomically
+from handhabit.cli.app import App, Failure, RuntimeFailure, local, write_atomically
 from handhabit.cli.output import say
+from handhabit.cli.syncing import check_line
 from handhabit.clock import utc_now
 from handhabit.config import Habit, Reminder
 from handhabit.paths import private_folder
 from handhabit.schedule import upcoming
-from handhabit.units import WEEKDAY_NAMES, format_duration, length_words, weekday_names
+from handhabit.units import WEEKDAY_NAMES, counted, format_duration, length_words, weekday_names
 from handhabit.visible import visible
 
 
@@ -24,7 +25,7 @@ from handhabit.visible import visible
 @click.pass_obj
 def check(app: App) -> None:
     """Validate the config and show the habits, reminders and next fire times."""
-    config, tz = app.config, app.zone
+    config, tz = app.whole_config, app.zone
     if config.source is None:
         say(f"No config file at {app.config_path}: using the built-in default "
             "(`handhabit init` writes it there to edit).")
@@ -49,12 +50,13 @@ def check(app: App) -> None:
     say("\nRoutines (`handhabit guide ROUTINE`; `--list` shows the steps):")
     for routine in config.routines:
         say(f"  {routine.id}: {visible(routine.name)}, {length_words(routine.minutes * 60)}, "
-            f"{len(routine.steps)} steps")
+            f"{counted(len(routine.steps), 'step')}")
+    say("\n" + check_line(config.sync))
 
 
 def target_words(habit: Habit) -> str:
     target = habit.target
-    amount = f"{target.sessions} session{'s' if target.sessions != 1 else ''}" if target.sessions is not None \
+    amount = counted(target.sessions, "session") if target.sessions is not None \
         else f"{target.minutes:g} min"
     return f"{amount} a {target.per}"
 
@@ -103,13 +105,23 @@ def export(app: App, file_format: str, output: str | None) -> None:
 
     target = None if output is None or output == "-" else export_target(app, output)
     rows = app.reader.all_rows()
-    text = interchange.json_document(rows) if file_format == "json" else interchange.csv_document(rows.sessions)
+    if file_format == "json":
+        text, written = interchange.json_document(rows), records_words(len(rows.sessions), len(rows.excuses),
+                                                                       len(rows.events))
+    else:
+        text, written = interchange.csv_document(rows.sessions), counted(len(interchange.live(rows.sessions)),
+                                                                         "session")
     data = text.encode("utf-8")  # bytes, so the locale can neither mangle notes nor turn \n into \r\n
     if target is None:
-        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.write(data)  # the data alone, for a pipe
         sys.stdout.buffer.flush()
     else:
         write_atomically(target, data)
+        say(f"Exported {written} to {output}.")
+
+
+def records_words(sessions: int, excuses: int, events: int) -> str:
+    return f"{counted(sessions, 'session')}, {counted(excuses, 'excuse')} and {counted(events, 'event')}"
 
 
 def export_target(app: App, output: str) -> Path:
@@ -162,8 +174,8 @@ def import_(app: App, file: str) -> None:
     known = {habit.id for habit in app.config.habits}  # before writing: a broken config stops the import unchanged
     added = app.store.import_records(records.sessions, records.excuses, records.events)
     total = len(records.sessions) + len(records.excuses) + len(records.events)
-    say(f"Imported {counted(added['sessions'], 'session')}, {counted(added['excuses'], 'excuse')} and "
-        f"{counted(added['events'], 'event')} from {name}; {total - sum(added.values())} already present.")
+    say(f"Imported {records_words(added['sessions'], added['excuses'], added['events'])} from {name}; "
+        f"{total - sum(added.values())} already present.")
     strangers = sorted({session.habit for session in records.sessions} - known)
     if strangers:
         say(f"Kept sessions of habits not in the config: {', '.join(strangers)} "

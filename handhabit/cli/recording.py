@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from handhabit import excusing, habits
-from handhabit.cli.app import App, Failure, RuntimeFailure, local
+from handhabit.cli.app import App, Failure, local
 from handhabit.cli.completion import habit_ids, routine_ids
 from handhabit.cli.output import console, say
 from handhabit.clock import utc_now
@@ -20,7 +20,7 @@ from handhabit.config import Config, Habit, Routine
 from handhabit.excusing import ALL_HABITS
 from handhabit.records import Excuse, Session
 from handhabit.schedule import wall_instant
-from handhabit.timeinput import NoTimeOfDay, parse_date, parse_instant
+from handhabit.timeinput import DATE_FORMS, NoTimeOfDay, parse_date, parse_instant
 from handhabit.units import length_words
 from handhabit.visible import PARAGRAPH, visible
 
@@ -78,7 +78,7 @@ class Minutes(click.ParamType):  # type: ignore[type-arg]
 @click.option("--minutes", type=Minutes(),
               help="How long it took (default: the length of the habit's routine).")
 @click.option("--at", "at_text", metavar="TIME", help="When it was done, e.g. 2025-03-11T21:00.")
-@click.option("--date", "date_text", metavar="DATE", help="The day it counts for: YYYY-MM-DD or yesterday.")
+@click.option("--date", "date_text", metavar="DATE", help=f"The day it counts for: {DATE_FORMS}.")
 @click.option("--note", help="A few words to keep with the session.")
 @click.pass_obj
 def done(app: App, habit: str | None, minutes: float | None, at_text: str | None,
@@ -98,12 +98,17 @@ def record(app: App, habit: Habit, now: datetime, at: datetime, *, minutes: floa
         id=str(uuid.uuid4()), habit=habit.id, at_utc=at, tz=app.zone.key, logical_date=day, minutes=minutes,
         source=source, note=note, recorded_utc=now,
     ))
-    what = visible(habit.name) + (f", {minutes:g} min," if minutes is not None else "")
+    what = with_length(visible(habit.name), minutes)
     if date_only:
         say(f"Recorded {what} for {day:%a %Y-%m-%d}.")
     else:
         say(f"Recorded {what} at {local(at, app.zone)} (counts for {day:%a %Y-%m-%d}).")
     print_standing(app, habit, now, day)
+
+
+def with_length(name: str, minutes: float | None) -> str:
+    """"Hand massage, 19 s,": a session as `done`, `guide` and `restore` name it, in seconds when short."""
+    return name + (f", {length_words(minutes * 60)}," if minutes is not None else "")
 
 
 def print_standing(app: App, habit: Habit, now: datetime, changed: date | None = None) -> None:
@@ -133,8 +138,9 @@ def habit_name(config: Config, habit_id: str) -> str:
 def undo(app: App) -> None:
     """Undo the most recently recorded session (again for the one before)."""
     session = app.store.undo_last(utc_now())
-    if session is None:
-        raise RuntimeFailure("nothing to undo")
+    if session is None:  # nothing to do is no failure, as for `snooze`, `unskip`, `resume` and `restore`
+        say("Nothing to undo: no session recorded here is left to undo.")
+        return
     say(f"Undid {habit_name(app.config, session.habit)} at {local(session.at_utc, app.zone)} "
                f"(counted for {session.logical_date}).")
     if any(h.id == session.habit for h in app.config.habits):
@@ -150,10 +156,11 @@ def habit_and_days(verb: str) -> Callable[[F], F]:
 
     def decorate(command: F) -> F:
         for option in (
-            click.option("--to", "to_text", metavar="DATE", help="The last day of the range, included."),
+            click.option("--to", "to_text", metavar="DATE", help=f"The last day of the range, included: {DATE_FORMS}."),
             click.option("--from", "from_text", metavar="DATE",
-                         help=f"The first day of a range to {verb} (with --to)."),
-            click.option("--date", "date_text", metavar="DATE", help=f"The day to {verb} (default: today)."),
+                         help=f"The first day of a range to {verb} (with --to): {DATE_FORMS}."),
+            click.option("--date", "date_text", metavar="DATE",
+                         help=f"The day to {verb}: {DATE_FORMS} (default: today)."),
             click.argument("habit", required=False, shell_complete=habit_ids),
         ):  # the last one given is the first in the help, as with stacked decorators
             command = option(command)
@@ -323,7 +330,7 @@ def guide(app: App, routine_id: str | None, no_record: bool, listing: bool) -> N
         raise Failure(f'no routine "{routine_id}" in the config (known: {", ".join(known)})')
     routine = config.routine(routine_id or config.habits[0].routine)
     habit = guided_habit(config, routine.id)
-    from handhabit.guide import Walk, parts, session_minutes
+    from handhabit.guide import Ending, Walk, parts, session_minutes
     from handhabit.guide_screen import guide as walk_on_screen
     from handhabit.guide_screen import single_keys
 
@@ -335,16 +342,15 @@ def guide(app: App, routine_id: str | None, no_record: bool, listing: bool) -> N
         if no_record:
             say(f"{'Done' if finished else 'Stopped'} after {spent}; not recorded (--no-record).")
             return
-        if not finished or walk.mostly_skipped:
-            verb = "Finished" if finished else "Stopped"
-            ended = f"{verb} after {spent}" + (", under a third of the routine" if finished else "")
-            if walk.seconds_done < 1:
-                say(f"{verb} before a session began; nothing recorded.")
-                return
+        ending = walk.ending(finished)
+        if ending is Ending.TOO_SHORT:
+            say(f"{'Finished' if finished else 'Stopped'} after {spent}: under a third of the routine, not recorded.")
+            return
+        if ending is Ending.ASK:
             if not sys.stdin.isatty():
-                say(f"{ended}; not recorded (no terminal to ask).")
+                say(f"Stopped after {spent}; not recorded (no terminal to ask).")
                 return
-            say(f"{ended}. Record it as a session? [y/N] ", nl=False)
+            say(f"Stopped after {spent}. Record it as a session? [y/N] ", nl=False)
             answer = read_key(60.0) or ""
             say(answer if answer.isprintable() else "")
             if answer.lower() != "y":

@@ -12,17 +12,14 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from handhabit.cli.app import App, Failure, RuntimeFailure, local
+from handhabit.cli.app import App, Failure, RuntimeFailure
 from handhabit.cli.output import say
-from handhabit.cli.syncing import status_line
 from handhabit.clock import utc_now, zone
-from handhabit.schedule import next_fire, wall_instant
+from handhabit.schedule import wall_instant
+from handhabit.time_words import end_words
 from handhabit.timeinput import YEAR, parse_instant
 from handhabit.units import duration_words, parse_clock, parse_duration
 from handhabit.visible import visible
-
-# What `status` and `snooze` say when no daemon holds the lock.
-START_IT = "start it with `handhabit service install` (or `handhabit run`)"
 
 
 @click.command(short_help="Run the reminder daemon in the foreground.")
@@ -38,7 +35,7 @@ def run(app: App) -> None:
     from handhabit.notify import choose
 
     logs.setup(app.verbose)
-    config = app.config
+    config = app.whole_config
     log = logging.getLogger("handhabit")
     # Once the lock holds this pid, `handhabit snooze` may signal it: until the daemon listens, the signal
     # must not end it (the daemon reads the snoozes when it starts).
@@ -115,7 +112,7 @@ def pause(app: App, duration: str | None, until_text: str | None) -> None:
     now = utc_now()
     until = pause_end(app, now, duration, until_text)
     app.store.add_event(pause_event(str(uuid.uuid4()), now, until))
-    say(f"Paused: no reminders until {local(until, app.zone)} (`handhabit resume` ends it sooner).")
+    say(f"Paused: no reminders until {end_words(until, now, app.zone)} (`handhabit resume` ends it sooner).")
 
 
 @click.command(short_help="End a pause.")
@@ -162,7 +159,7 @@ def snooze(app: App, duration: str | None) -> None:
     until = now + (length or config.notify.snooze)
     app.store.add_event(snooze_event(str(uuid.uuid4()), now, reminder.id, reminder.habit, until))
     name = visible(config.habit(reminder.habit).name)
-    say(f"Snoozed: {name} ({reminder.id}) comes back at {local(until, app.zone)}.")
+    say(f"Snoozed: {name} ({reminder.id}) comes back at {end_words(until, now, app.zone)}.")
     if (trouble := poke_daemon(app.db_path)) is not None:
         say(trouble)
 
@@ -171,46 +168,14 @@ def poke_daemon(db: Path) -> str | None:
     """SIGUSR1 to the daemon of database `db`, which reads the snoozes again; what to tell the person when none
     can hear it. A daemon gone meanwhile, or another user's, is no error: the snooze is recorded."""
     from handhabit.instance import daemon_pid
+    from handhabit.service import how_to_start
 
     pid = daemon_pid(db)
     if pid is None:
-        return f"handhabit is not running, so nothing will come back: {START_IT}."
+        return f"handhabit is not running, so nothing will come back: {how_to_start()}."
     if not pid:
         return ("handhabit is running, but its lock file holds no pid, so it could not be told: restart it "
                 "(`systemctl --user restart handhabit`) to have the reminder come back.")
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.kill(pid, signal.SIGUSR1)
     return None
-
-
-@click.command(short_help="Is the daemon running, is it paused, what comes next.")
-@click.pass_obj
-def status(app: App) -> None:
-    """Whether the daemon runs (and its pid), whether reminders are paused, and the next reminders."""
-    from handhabit.instance import daemon_pid
-    from handhabit.pauses import PAUSED, RESUMED, paused_until
-    from handhabit.snoozes import LOOKBACK, pending
-
-    pid = daemon_pid(app.db_path)  # before the config: a broken config must not hide whether it runs
-    if pid is None:
-        say(f"handhabit is not running: {START_IT}.")
-    else:
-        say(f"handhabit is running (pid {pid or 'unknown'}).")
-    config, tz, now = app.config, app.zone, utc_now()
-    say(f"Config: {config.source or 'the built-in default'}; database: {app.db_path}.")
-    if (synced := status_line(app)) is not None:
-        say(synced)
-    until = paused_until(app.reader.latest_of(PAUSED, RESUMED), now)
-    say(f"Paused until {local(until, tz)}." if until else "Not paused.")
-    sessions, fired = app.reader.last_session_times(), app.reader.last_fired(local_only=True)
-    snoozed = pending(app.reader.events(since=now - LOOKBACK, local_only=True), now)
-    known = {reminder.id for reminder in config.reminders}
-    upcoming_times = sorted([
-        *((when, reminder.id, "") for reminder in config.reminders
-          if (when := next_fire(reminder, tz, now, sessions.get(reminder.habit), fired.get(reminder.id)))),
-        *((when, reminder_id, " (snoozed)") for reminder_id, when in snoozed.items() if reminder_id in known),
-    ])
-    say("Next reminders:" if upcoming_times else "No reminders to come.")
-    for when, reminder_id, why in upcoming_times:
-        held = " (held: paused)" if until and when < until else ""
-        say(f"  {local(when, tz)}  {reminder_id}{why}{held}")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from handhabit import habits
-from handhabit.cli.app import App, Failure, counted, local
+from handhabit.cli.app import App, Failure, local
 from handhabit.cli.completion import habit_ids
 from handhabit.cli.output import console, say
 from handhabit.cli.recording import because, span_words
@@ -17,13 +17,16 @@ from handhabit.clock import utc_now
 from handhabit.excusing import ALL_HABITS
 from handhabit.records import Event, parse_utc
 from handhabit.schedule import wall_instant
-from handhabit.timeinput import parse_date
+from handhabit.time_words import end_time
+from handhabit.timeinput import DATE_FORMS, parse_date
+from handhabit.units import counted, length_words
 from handhabit.visible import visible
 
 
 @click.command()
 @click.argument("habit", required=False, shell_complete=habit_ids)
-@click.option("--week", "week_text", metavar="DATE", help="Show the week holding DATE (default: this week).")
+@click.option("--week", "week_text", metavar="DATE",
+              help=f"Show the week holding DATE: {DATE_FORMS} (default: this week).")
 @click.option("--weeks", type=click.IntRange(1, 520), metavar="N",
               help="Draw a heatmap of the last N weeks (up to the week shown) instead of the table.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
@@ -76,7 +79,8 @@ def log_(app: App, days: int) -> None:
     # Every id, kind and detail as shown (`visible`): another device, an import or a hand edit wrote them.
     rows = [(e.at_utc, visible(e.reminder or ""), visible(e.kind), event_detail(e, app.zone))
             for e in app.reader.events(since)]
-    rows += [(s.at_utc, visible(s.habit), "done", f"{s.source}" + (f", {s.minutes:g} min" if s.minutes else ""))
+    rows += [(s.at_utc, visible(s.habit), "done",
+              f"{s.source}" + (f", {length_words(s.minutes * 60)}" if s.minutes else ""))
              for s in app.reader.sessions(since=first_day) if s.at_utc >= since]
     rows += [(wall_instant(max(e.from_date, first_day), day_start, app.zone),
               "all habits" if e.habit == ALL_HABITS else visible(e.habit),
@@ -94,5 +98,5 @@ def event_detail(event: Event, zone: ZoneInfo) -> str:
     from handhabit.records import PAUSED, SNOOZED
 
     if event.kind in (PAUSED, SNOOZED) and event.detail:
-        return f"until {local(parse_utc(event.detail), zone)}"
+        return f"until {end_time(parse_utc(event.detail), event.at_utc, zone)}"
     return visible(event.detail or "")

@@ -11,7 +11,7 @@ import click
 
 from handhabit.cli.app import App, Failure, RuntimeFailure, local
 from handhabit.cli.output import say
-from handhabit.cli.recording import because, habit_name, print_standing, span_words
+from handhabit.cli.recording import because, habit_name, print_standing, span_words, with_length
 from handhabit.clock import utc_now
 from handhabit.excusing import ALL_HABITS
 from handhabit.records import Excuse, Session
@@ -42,7 +42,7 @@ def record_words(app: App, record: Session | Excuse) -> str:
     if isinstance(record, Excuse):
         whose = "all habits" if record.habit == ALL_HABITS else habit_name(app.config, record.habit)
         return f"the excuse of {whose} {span_words(record.from_date, record.to_date)}{because(record.reason)}"
-    what = habit_name(app.config, record.habit) + (f", {record.minutes:g} min," if record.minutes is not None else "")
+    what = with_length(habit_name(app.config, record.habit), record.minutes)
     note = f", note: {visible(record.note)}" if record.note else ""
     return f"{what} at {local(record.at_utc, app.zone)} (counts for {record.logical_date:%a %Y-%m-%d}){note}"
 

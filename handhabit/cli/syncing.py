@@ -6,13 +6,20 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
-from handhabit.cli.app import App, Failure, RuntimeFailure, counted, local
+from handhabit.cli.app import App, Failure, RuntimeFailure, local
 from handhabit.cli.output import complain, one_line, say
 from handhabit.clock import utc_now
+from handhabit.units import counted
 from handhabit.visible import visible
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from handhabit.config import Sync
 
 NO_FOLDER = 'no sync folder: set [sync] folder = "~/Sync/handhabit" in the config (a folder your sync tool shares)'
 KINDS = (("sessions", "session"), ("excuses", "excuse"), ("events", "event"), ("deleted", "taken back"))
@@ -68,10 +75,19 @@ def sync(app: App, new_id: bool) -> None:
         complain(f"warning: {line}")  # it quotes other devices' file names: `complain` shows them escaped
 
 
-def status_line(app: App) -> str | None:
+def check_line(settings: Sync) -> str:
+    """`check`'s word on sync: whether it is on, and whether the folder is ready, before any sync is tried."""
+    if settings.folder is None:
+        return "Sync: off (set [sync] folder in the config to share the record with your other machines)."
+    from handhabit.sync.folder import Folder
+
+    standing = Folder(settings.folder, None, settings.device).standing()
+    return f'Sync: {settings.folder} as "{visible(settings.device)}"; {standing}.'
+
+
+def status_line(app: App, settings: Sync, tz: ZoneInfo) -> str | None:
     """`status`'s word on sync: the folder, this device's name, and the other devices with when each last
     wrote there. Read only: a device that never synced has no id yet, and then every device is another."""
-    settings = app.config.sync
     if settings.folder is None:
         return None
     from handhabit.sync.folder import Folder, SyncFolderError
@@ -83,7 +99,7 @@ def status_line(app: App) -> str | None:
     last: dict[str, datetime] = {}
     for journal in listing.journals:
         last[journal.device_name] = max(journal.modified, last.get(journal.device_name, journal.modified))
-    seen = "; ".join(f"{visible(name)} last wrote {local(at, app.zone)}" for name, at in sorted(last.items()))
+    seen = "; ".join(f"{visible(name)} last wrote {local(at, tz)}" for name, at in sorted(last.items()))
     unread = f"; {counted(len(listing.problems), 'file')} cannot be read (`handhabit sync` names them)" * bool(
         listing.problems)
     return (f'Sync: {settings.folder} as "{visible(settings.device)}"; '

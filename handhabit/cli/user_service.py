@@ -55,30 +55,42 @@ def install(app: App) -> None:
 @service.command(short_help="Stop, disable and remove the unit.")
 @click.pass_obj
 def uninstall(app: App) -> None:
-    """Stops and disables the service and removes its unit file; your records stay."""
-    from handhabit.service import UNIT, unit_path
+    """Stops and disables the service and removes its unit file; your records stay.
+
+    In that order: removed first, the unit could no longer be stopped or disabled by name. Without a user
+    manager nothing here runs it, and its enable link goes with the file (`--root=/` needs no manager)."""
+    from handhabit.service import UNIT, systemctl, unit_path, unit_state
 
     path = unit_path()
     if not path.exists():
         say(f"No unit at {path}: nothing to uninstall.")
         return
-    stopped = run_or_explain(("disable", "--now", UNIT))
+    state = unit_state()
+    if state.no_manager is None:
+        if not run_or_explain(("disable", "--now", UNIT)):
+            raise RuntimeFailure(f"kept {path}, so that systemd can still disable it: run "
+                                 "`handhabit service uninstall` again after the command above")
+    elif state.enabled == "enabled" and not (disabled := systemctl("--root=/", "disable", UNIT)).ok:
+        raise RuntimeFailure(f"cannot disable {UNIT} ({visible(disabled.error or 'systemctl is not installed')}), so "
+                             f"{path} is kept")
     path.unlink()
     say(f"Removed {path}. Your config and records stay where they are.")
-    if not (stopped and run_or_explain(("daemon-reload",))):
+    here = f"No systemd user manager here ({state.no_manager})"
+    if state.no_manager is not None and state.enabled == "enabled":
+        say(f"{here}, so nothing here ran it; it was enabled, and is disabled now.")
+    elif state.no_manager is not None:
+        say(f"{here}: nothing is left to stop or disable.")
+    elif not run_or_explain(("daemon-reload",)):
         raise RuntimeFailure("the unit file is removed, but systemd may still know it (see above)")
 
 
 @service.command("status", short_help="Is the unit installed, enabled, active.")
 @click.pass_obj
 def service_status(app: App) -> None:
-    """What systemd knows of handhabit.service: installed, enabled, active."""
-    from handhabit.service import query, unit_path
+    """What systemd knows of handhabit.service: installed, enabled, active, or why it cannot say."""
+    from handhabit.service import unit_path, unit_state
+    from handhabit.service_advice import status_lines
 
     path = unit_path()
-    say(f"Unit file: {path}" if path.exists() else f"Not installed (no {path}): `handhabit service install`.")
-    enabled, active = query("is-enabled"), query("is-active")
-    if enabled is None and active is None:
-        say("No systemd user manager here (`systemctl --user` does not answer).")
-        return
-    say(f"Enabled: {enabled or 'unknown'}; active: {active or 'unknown'}.")
+    for line in status_lines(path, path.exists(), unit_state()):
+        say(line)

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from handhabit.config import device_name
-from handhabit.paths import private_folder, write_atomically
+from handhabit.paths import READ_FOREIGN, private_folder, read_small, write_atomically
 from handhabit.sync.journal import journals
 
 DEVICES = "devices"
@@ -44,8 +44,6 @@ DEVICE_FILE = "device.json"
 # person left) is not a device.
 DEVICE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 DEVICE_FILE_MOST = 4096  # device.json holds an id and a name of at most 64 characters: far less than this
-# Another device's files: opened without following a link, and without waiting on a FIFO's writer.
-_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 _ELSEWHERE = "or set [sync] folder in the config to the folder your sync tool shares"
 _NOT_YET = "not yet"  # the sync folder is not made yet, but the folder above it is there to make it in
 
@@ -161,7 +159,7 @@ class Folder:
         One file that cannot be read (a mode another user's sync tool left, a FIFO or a link in its place)
         is a `SyncFolderError` about that file alone."""
         try:
-            fd = os.open(path, _READ_FLAGS)
+            fd = os.open(path, READ_FOREIGN)
         except OSError as exc:
             raise self._read_failure(exc, path) from None
         try:
@@ -176,6 +174,14 @@ class Folder:
             raise self._read_failure(exc, path) from None
         finally:
             os.close(fd)
+
+    def standing(self) -> str:
+        """How the folder stands for the next sync, as `check` says it: there, to be made by that sync, or
+        the problem that would stop it. It only looks: `check` makes nothing."""
+        problem = self._root_problem(create=False)
+        if problem is None:
+            return "the folder is there"
+        return "the folder is not there yet: the first sync makes it" if problem is _NOT_YET else problem
 
     def _read_failure(self, exc: OSError, path: Path) -> SyncFolderError:
         """A file of another device that cannot be read is its own problem, unless the whole folder went."""
@@ -205,7 +211,7 @@ class Folder:
         path = self.own / DEVICE_FILE
         held = {"id": self.device_id, "name": self.device_name}
         wanted = (json.dumps(held, ensure_ascii=False, sort_keys=True) + "\n").encode()
-        if _small_file(path) != wanted:
+        if read_small(path, DEVICE_FILE_MOST) != wanted:
             write_atomically(path, wanted)
 
     def _check_root(self, create: bool) -> bool:
@@ -338,29 +344,11 @@ def _journals_of(folder: Path, device_id: str, problems: list[str]) -> list[Jour
     return found
 
 
-def _small_file(path: Path) -> bytes | None:
-    """A small regular file's bytes, read without following a link or waiting on a FIFO; None for anything
-    else (missing, another kind of file, larger than device.json ever is, unreadable)."""
-    try:
-        fd = os.open(path, _READ_FLAGS)
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        data = os.read(fd, DEVICE_FILE_MOST + 1)
-        return data if len(data) <= DEVICE_FILE_MOST else None
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
 def _name_of(folder: Path, device_id: str) -> str:
     """The name a device's device.json gives it, held to the rules of `[sync] device`. A missing or broken
     one (half synced, hand-edited, from a newer handhabit, a FIFO or a link to /dev/zero) must not stop a
     sync: the id tells devices apart just as well, only less kindly."""
-    data = _small_file(folder / DEVICE_FILE)
+    data = read_small(folder / DEVICE_FILE, DEVICE_FILE_MOST)
     if data is None:
         return device_id
     try:
