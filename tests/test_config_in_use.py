@@ -81,7 +81,7 @@ def test_status_shows_what_the_running_daemon_runs_and_how_the_file_differs(tmp_
                                "(`systemctl --user reload handhabit` at once).")
 
         config.write_text(ran.replace('every = "5m"', 'every = "5 min"', 1))
-        assert status()[2] == (f'The config file has changed and has errors, so the daemon keeps what it read: '
+        assert status()[2] == (f'The config file has changed since and has errors, so the daemon keeps what it runs: '
                                f'{config}: reminders[0].every: "5 min" is not a duration (e.g. "45s", "10m", "1h30m").')
 
         config.unlink()  # not the built-in default's reminders: the daemon keeps its own

@@ -70,12 +70,13 @@ def _file_differs(running: Running, app: App) -> str | None:
     if text is None:
         return (f"The config file {path} is gone: the daemon keeps running what it read (restore the file, or "
                 "`handhabit init` writes the example there).")
+    changed = "has changed since" if running.source is not None else f"{path} is new"  # the daemon ran the default
     try:
         load(path)
     except ConfigError as exc:
         more = f" (and {len(exc.lines) - 1} more: `handhabit check` lists them)" if len(exc.lines) > 1 else ""
-        return f"The config file has changed and has errors, so the daemon keeps what it read: {exc.lines[0]}{more}."
-    return ("The config file has changed since: the daemon takes it within a minute "
+        return f"The config file {changed} and has errors, so the daemon keeps what it runs: {exc.lines[0]}{more}."
+    return (f"The config file {changed}: the daemon takes it within a minute "
             "(`systemctl --user reload handhabit` at once).")
 
 
