@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -175,6 +176,17 @@ bus points where none listens, so the host's logind never holds a test's reminde
 def handhabit(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "handhabit", *args], env=env, capture_output=True, text=True,
                           timeout=60)
+
+
+needs_faketime = pytest.mark.skipif(shutil.which("faketime") is None,
+                                    reason="faketime is not installed (apt-get install faketime; .ci/run does)")
+
+
+def handhabit_at(env: dict[str, str], at: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`handhabit ARGS` with the wall clock frozen at `at` (as TZ reads it): libfaketime's -f without "@"
+    stands still."""
+    return subprocess.run(["faketime", "-f", at, sys.executable, "-m", "handhabit", *args], env=env,
+                          capture_output=True, text=True, timeout=60)
 
 
 def imported(env: dict[str, str], *args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,10 +12,7 @@ from pathlib import Path
 import pytest
 
 from handhabit.defaults import example_toml
-from tests.builders import ROOT, stored
-
-needs_faketime = pytest.mark.skipif(shutil.which("faketime") is None,
-                                    reason="faketime is not installed (apt-get install faketime; .ci/run does)")
+from tests.builders import ROOT, needs_faketime, stored
 
 
 @pytest.fixture

@@ -3,17 +3,13 @@ first days through the real CLI, each command a process of its own with the cloc
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.builders import daemon_env
+from tests.builders import daemon_env, handhabit_at, needs_faketime
 
-pytestmark = pytest.mark.skipif(shutil.which("faketime") is None,
-                                reason="faketime is not installed (apt-get install faketime; .ci/run does)")
+pytestmark = needs_faketime
 CONFIG = """
 [general]
 timezone = "UTC"
@@ -34,8 +30,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 def at(env: dict[str, str], when: str, *args: str) -> str:
     """`handhabit ARGS` at the frozen UTC wall time `when`: its output, after checking it succeeded."""
-    result = subprocess.run(["faketime", "-f", when, sys.executable, "-m", "handhabit", *args], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = handhabit_at(env, when, *args)
     assert (result.returncode, result.stderr) == (0, ""), (args, result.stderr)
     return result.stdout
 

@@ -6,7 +6,6 @@ is here too: its end is told as a snooze's is."""
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from handhabit.config import SNOOZE_MOST, ConfigError, Reminder, load
 from handhabit.records import Event, event_flaws, utc_text
 from handhabit.snoozes import LOOKBACK, NothingToSnooze, pending, snoozable, snooze_event
 from handhabit.store import Store
+from tests.builders import handhabit_at, needs_faketime
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -221,8 +221,6 @@ def test_a_snoozed_reminder_may_be_snoozed_again() -> None:
 
 # `handhabit snooze` through the real CLI
 
-needs_faketime = pytest.mark.skipif(shutil.which("faketime") is None,
-                                    reason="faketime is not installed (apt-get install faketime; .ci/run does)")
 CONFIG = """
 [general]
 timezone = "Europe/Berlin"
@@ -259,9 +257,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def hh(env: dict[str, str], *args: str, at: str = SOON) -> subprocess.CompletedProcess[str]:
-    """`handhabit ARGS` with the wall clock frozen at `at` (UTC): libfaketime's -f without "@" stands still."""
-    return subprocess.run(["faketime", "-f", at, sys.executable, "-m", "handhabit", *args], env=env,
-                          capture_output=True, text=True, timeout=60)
+    return handhabit_at(env, at, *args)
 
 
 def seed(env: dict[str, str], *events: Event) -> None:
