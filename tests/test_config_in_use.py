@@ -5,11 +5,14 @@ runs, saying how the file on disk differs from it, end to end through the CLI an
 from __future__ import annotations
 
 import json
+import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from handhabit.defaults import example_toml
+from handhabit.running_config import CARD_MOST, card_path, publish, read
 from tests.builders import Running, daemon_env, handhabit, write_config
 from tests.desktop import wait_for
 
@@ -91,3 +94,39 @@ def test_status_shows_what_the_running_daemon_runs_and_how_the_file_differs(tmp_
         assert daemon.stop() == 0
     stopped = handhabit(env, "status").stdout.splitlines()
     assert stopped[1] == f"Config: the built-in default; database: {env['HANDHABIT_DB']}."
+
+
+def test_status_of_a_daemon_on_the_built_in_default_tells_a_new_file_apart(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"  # not there: the daemon runs the built-in default
+    env = daemon_env(tmp_path, config)
+    daemon = Running(env, tmp_path / "daemon.log")
+    try:
+        wait_for(lambda: "handhabit is running" in daemon.log, 15, "the daemon to start")
+        lines = handhabit(env, "status").stdout.splitlines()
+        assert lines[1].startswith("Config: the built-in default, as the daemon read it ")
+        assert lines[2] == "Not paused."
+        # the built-in default's reminders, in an order that depends on today
+        assert {line.split()[-1] for line in lines if line.startswith("  ")} == {"work-break", "bedtime"}
+        write_config(tmp_path, backend="log", reminders=("tock",))
+        lines = handhabit(env, "status").stdout.splitlines()
+        assert lines[2] == (f"The config file {config} is new: the daemon takes it within a minute "
+                            "(`systemctl --user reload handhabit` at once).")
+        assert "tock" not in "\n".join(lines)  # not yet what runs
+    finally:
+        assert daemon.stop() == 0
+
+
+def test_a_card_the_running_daemon_did_not_write_is_not_believed(tmp_path: Path) -> None:
+    """A card a crashed daemon left, or any file in its place, is no word on what runs: status shows the file."""
+    db = tmp_path / "hh.db"
+    publish(db, tmp_path / "config.toml", "[[habits]]\nid = \"x\"\n", datetime(2026, 12, 4, tzinfo=timezone.utc))
+    assert read(db, os.getpid()) is not None
+    assert read(db, os.getpid() + 1) is None  # another daemon's
+    for junk in (b"", b"{", b"[]", json.dumps({"pid": os.getpid()}).encode(),
+                 json.dumps({"pid": os.getpid(), "source": "/c", "text": None, "loaded_at": "x"}).encode(),
+                 b"{" + b" " * (CARD_MOST + 1) + b"}"):
+        card_path(db).write_bytes(junk)
+        assert read(db, os.getpid()) is None, junk[:40]
+    card_path(db).unlink()
+    os.mkfifo(card_path(db))  # no wait on a FIFO's writer
+    assert read(db, os.getpid()) is None
