@@ -26,8 +26,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -96,6 +99,38 @@ class SteadyScheduler(BlockingScheduler):  # type: ignore[misc]
         """BlockingScheduler's loop, with every wait ending by the next heartbeat and a step of the wall
         clock checked for before the due jobs are run, so a jump ahead does not count as missed reminders.
         The heartbeat runs before the due jobs, so they see a config or a session it has just read."""
+        with self._woken_by_signals():
+            self._loop()
+
+    @contextlib.contextmanager
+    def _woken_by_signals(self) -> Iterator[None]:
+        """Python runs a signal's handler in the main thread, between two bytecodes: a signal that comes just
+        as the loop goes to sleep (SIGHUP right after READY=1) would wait for the next wake, up to a minute.
+        The C handler also writes to a pipe, and a thread blocked on it wakes the loop, which then runs the
+        handler. Only the main thread runs handlers, so only there is this needed (tests run the loop in
+        others); the thread blocks in read(), so the idle daemon wakes no more often for it."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        read_end, write_end = os.pipe2(os.O_CLOEXEC)
+        os.set_blocking(write_end, False)  # the C handler must never block
+        previous = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+
+        def relay() -> None:
+            while os.read(read_end, 512):
+                self._event.set()
+
+        relaying = threading.Thread(target=relay, name="signals", daemon=True)
+        relaying.start()
+        try:
+            yield
+        finally:
+            signal.set_wakeup_fd(previous)
+            os.close(write_end)  # read() returns b"": the relay ends
+            relaying.join()
+            os.close(read_end)
+
+    def _loop(self) -> None:
         wait: float | None = None
         last = self.clocks()
         beat = last.steady + self.cap
