@@ -9,8 +9,8 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 
 from handhabit.config import Habit, Target
-from handhabit.habits import calendar, report
-from handhabit.records import Excuse, Session
+from handhabit.core.habits import calendar, report
+from handhabit.core.records import Excuse, Session
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 incremental sync read only what is new?
 
 The other device is made the way it would have made itself: its changes as journal lines
-(`handhabit.sync.journal.encode`), each appended to `<folder>/devices/<id>/<YYYY-MM>.jsonl` for the UTC
+(`handhabit.interchange.journal.encode`), each appended to `<folder>/devices/<id>/<YYYY-MM>.jsonl` for the UTC
 month it was written in, with its device.json beside them. Each sync is timed as a person waits for it: a
 whole `python -m handhabit sync` process, from start to exit.
 
@@ -36,8 +36,8 @@ from pathlib import Path
 
 from cli_latency import CONFIG, HABITS, ZONE, compile_package, new_id
 
-from handhabit.records import Deletion, Event, Excuse, Session
-from handhabit.sync.journal import Change, encode
+from handhabit.core.records import Deletion, Event, Excuse, Session
+from handhabit.interchange.journal import Change, encode
 
 UTC = timezone.utc
 DEVICE_NAME = "desk"

@@ -41,8 +41,8 @@ from pathlib import Path
 from cli_latency import CONFIG, HABITS, compile_package
 from sync import history
 
-from handhabit.records import Deletion
-from handhabit.sync.journal import encode
+from handhabit.core.records import Deletion
+from handhabit.interchange.journal import encode
 
 UTC = timezone.utc
 DEVICE_NAME = "desk"

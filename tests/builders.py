@@ -20,12 +20,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from handhabit.config import MIN_EVERY, Config, General, Habit, Notify, Reminder, Target, builtin
-from handhabit.daemon import Daemon
-from handhabit.habits import logical_date
-from handhabit.notify import Note, NotifyError
-from handhabit.records import Event, Session
+from handhabit.core.habits import logical_date
+from handhabit.core.records import Event, Session
+from handhabit.core.units import format_duration
+from handhabit.daemon.coordinator import Daemon
+from handhabit.notify.backends import Note, NotifyError
 from handhabit.store import Store
-from handhabit.units import format_duration
 from tests.desktop import wait_for
 
 UTC = timezone.utc

@@ -12,10 +12,10 @@ import time_machine
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from handhabit.config import Config, Notify
-from handhabit.daemon import SNOOZE_PREFIX, Daemon
-from handhabit.notify import Answer, Note
-from handhabit.records import Event
-from handhabit.snoozes import snooze_event
+from handhabit.core.records import Event
+from handhabit.core.snoozes import snooze_event
+from handhabit.daemon.coordinator import SNOOZE_PREFIX, Daemon
+from handhabit.notify.backends import Answer, Note
 from handhabit.store import Store
 from tests.builders import BEDTIME, BERLIN, BREAK, FakeNotifier, at_berlin, config_of, kinds
 from tests.desktop import wait_for

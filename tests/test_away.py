@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from handhabit.daemon import Daemon
+from handhabit.daemon.coordinator import Daemon
+from handhabit.daemon.steady import SteadyScheduler
 from handhabit.desktop.buses import Buses
-from handhabit.steady import SteadyScheduler
 from handhabit.store import Store
 from tests.builders import (
     BEDTIME,

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from jeepney import Message
 
-from handhabit.daemon import Daemon
+from handhabit.daemon.coordinator import Daemon
 from handhabit.desktop.bus import Bus
 from handhabit.desktop.buses import Buses
 from handhabit.desktop.notifications import DBusNotifier
-from handhabit.notify import Answer, LogNotifier, choose
+from handhabit.notify.backends import Answer, LogNotifier, choose
 from handhabit.store import Store
 from tests.builders import BEDTIME, BERLIN, Running, config_of, daemon_env, due_soon, write_config
 from tests.desktop import wait_for

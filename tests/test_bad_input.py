@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from handhabit.defaults import example_toml
+from handhabit.config.default import example_toml
 from tests.builders import ROOT, needs_faketime, stored
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from handhabit.defaults import example_toml
+from handhabit.config.default import example_toml
 
 ROOT = Path(__file__).parent.parent
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from handhabit.config import ConfigError, Sync, builtin, load, load_usable
-from handhabit.defaults import example_toml
+from handhabit.config.default import example_toml
 
 BASE = """
 [[habits]]
@@ -151,7 +151,7 @@ def test_builtin_default_is_the_example_file() -> None:
     """`init` writes example_toml(); config.example.toml in the repo must be the same text."""
     example = Path(__file__).parent.parent / "config.example.toml"
     assert example.read_text(encoding="utf-8") == example_toml(), (
-        "regenerate: python -c 'from handhabit.defaults import example_toml; "
+        "regenerate: python -c 'from handhabit.config.default import example_toml; "
         "open(\"config.example.toml\", \"w\").write(example_toml())'"
     )
     loaded = load(example)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from handhabit.defaults import example_toml
-from handhabit.running_config import CARD_MOST, card_path, publish, read
+from handhabit.config.default import example_toml
+from handhabit.daemon.running_config import CARD_MOST, card_path, publish, read
 from tests.builders import Running, daemon_env, handhabit, write_config
 from tests.desktop import wait_for
 

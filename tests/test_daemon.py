@@ -17,12 +17,12 @@ import pytest
 import time_machine
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from handhabit.daemon import Daemon, compose
-from handhabit.pauses import pause_event, resume_event
-from handhabit.records import Event, Excuse, Session
-from handhabit.steady import Reading, SteadyScheduler, read_clocks
+from handhabit.core.pauses import pause_event, resume_event
+from handhabit.core.records import Event, Excuse, Session
+from handhabit.core.tips import TIPS
+from handhabit.daemon.coordinator import Daemon, compose
+from handhabit.daemon.steady import Reading, SteadyScheduler, read_clocks
 from handhabit.store import Store
-from handhabit.tips import TIPS
 from tests.builders import BEDTIME, BERLIN, BREAK, HABIT, FakeNotifier, at_berlin, config_of, kinds, scheduler_running
 
 

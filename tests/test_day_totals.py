@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handhabit.config import Habit, Target
-from handhabit.habits import calendar, day_totals, progress, report
-from handhabit.records import DayTotal, Excuse, Session, utc_text
+from handhabit.core.habits import calendar, day_totals, progress, report
+from handhabit.core.records import DayTotal, Excuse, Session, utc_text
 from handhabit.store import Store, StoreError
 from tests.builders import done_on
 

@@ -34,8 +34,8 @@ from typing import Any
 import pytest
 
 from handhabit.config import ConfigError, builtin, parse
-from handhabit.defaults import DEFAULT_CONFIG
-from handhabit.interchange import BadImport, read_export
+from handhabit.config.default import DEFAULT_CONFIG
+from handhabit.interchange.export import BadImport, read_export
 
 if sys.version_info >= (3, 11):
     import tomllib

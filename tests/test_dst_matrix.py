@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from handhabit.config import Habit, Target
-from handhabit.habits import HabitReport, Progress, logical_date, progress, report
-from handhabit.records import Session
-from handhabit.schedule import wall_instant
+from handhabit.core.habits import HabitReport, Progress, logical_date, progress, report
+from handhabit.core.records import Session
+from handhabit.core.schedule import wall_instant
 from tests.builders import clock_changes, recorded
 
 UTC = timezone.utc

@@ -1,4 +1,4 @@
-"""Taking excuses back, the pure part (`handhabit.excusing`): examples, then the property that says it all.
+"""Taking excuses back, the pure part (`handhabit.core.excusing`): examples, then the property that says it all.
 Whatever the excuses and whatever is taken back, afterwards exactly the days named count again for the
 habits named, every other (habit, day) is excused as it was, and every change is a deletion mark or a
 new excuse."""
@@ -12,9 +12,9 @@ from itertools import count
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handhabit.excusing import TakeBack, take_back, uncovered
-from handhabit.habits import excused_dates
-from handhabit.records import LAST_DAY, Excuse, excuse_flaws
+from handhabit.core.excusing import TakeBack, take_back, uncovered
+from handhabit.core.habits import excused_dates
+from handhabit.core.records import LAST_DAY, Excuse, excuse_flaws
 
 MON = date(2025, 3, 10)
 CONFIG_HABITS = ("hand-massage", "daily", "stretch")

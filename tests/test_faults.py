@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from handhabit.records import Event
+from handhabit.core.records import Event
 from handhabit.store import Store
 from handhabit.store.schema import APPLICATION_ID, SCHEMA_VERSION
 from tests.builders import Running, daemon_env, due_soon, needs_root, read_only, write_config

@@ -23,9 +23,9 @@ from rich.table import Table
 from rich.text import Text
 
 from handhabit.cli.output import complain, console, say
-from handhabit.logs import JournalFormatter
-from handhabit.records import Event, Excuse
-from handhabit.sync.journal import encode
+from handhabit.core.records import Event, Excuse
+from handhabit.host.logs import JournalFormatter
+from handhabit.interchange.journal import encode
 from tests.builders import daemon_env, due_soon, handhabit, write_config
 from tests.desktop import wait_for
 from tests.test_sync import Home

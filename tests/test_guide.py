@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from handhabit.config import Routine, Step, builtin
-from handhabit.guide import Ending, Walk, parts, session_minutes
-from handhabit.guide_screen import clock_text, walk_through
-from handhabit.units import length_words
+from handhabit.core.guide import Ending, Walk, parts, session_minutes
+from handhabit.core.units import length_words
+from handhabit.terminal.guide_screen import clock_text, walk_through
 
 ROOT = Path(__file__).parent.parent
 QUICK = Routine("quick", "Quick test", (

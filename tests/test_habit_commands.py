@@ -375,14 +375,14 @@ def test_status_shows_pause_and_next_reminders_then_resume_ends_the_pause(hh: Ru
 
 
 def test_status_names_the_running_daemons_pid(hh: Run, db: Path) -> None:
-    from handhabit.instance import one_daemon
+    from handhabit.daemon.instance import one_daemon
 
     with one_daemon(db, warn=pytest.fail):
         assert hh("status")[1].splitlines()[0] == f"handhabit is running (pid {os.getpid()})."
 
 
 def test_log_lists_events_and_sessions_in_time_order(hh: Run, db: Path) -> None:
-    from handhabit.records import Event
+    from handhabit.core.records import Event
     from handhabit.store import Store
 
     store = Store(db)

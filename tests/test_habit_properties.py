@@ -26,8 +26,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handhabit.config import Habit, Target
-from handhabit.habits import HabitReport, calendar, logical_date, report, week_start
-from handhabit.records import Excuse, Session
+from handhabit.core.habits import HabitReport, calendar, logical_date, report, week_start
+from handhabit.core.records import Excuse, Session
 from tests.builders import clock_changes, done_on, recorded
 
 UTC = timezone.utc

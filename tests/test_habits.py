@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handhabit.config import Habit, Target
-from handhabit.habits import DayReport, HabitReport, Progress, calendar, logical_date, progress, report, week_start
-from handhabit.records import Excuse, Session
+from handhabit.core.habits import DayReport, HabitReport, Progress, calendar, logical_date, progress, report, week_start
+from handhabit.core.records import Excuse, Session
 from tests.builders import done_on
 
 UTC = timezone.utc

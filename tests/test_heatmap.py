@@ -10,9 +10,9 @@ from uuid import uuid4
 from rich.console import Console
 
 from handhabit.config import Habit, Target
-from handhabit.habits import calendar, report
-from handhabit.heatmap import heatmap, legend
-from handhabit.records import Excuse, Session
+from handhabit.core.habits import calendar, report
+from handhabit.core.records import Excuse, Session
+from handhabit.terminal.heatmap import heatmap, legend
 
 MON = date(2025, 3, 10)
 WEEKLY = Habit("stretch", "Stretches", Target("week", sessions=3), frozenset(range(7)), "classic")

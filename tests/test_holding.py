@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from handhabit.config import Reminder
-from handhabit.holding import FIRE, Outcome, Verdict, when_back, when_due, window_end
+from handhabit.core.holding import FIRE, Outcome, Verdict, when_back, when_due, window_end
 from tests.builders import BEDTIME, BERLIN, BREAK
 
 NEW_YORK = ZoneInfo("America/New_York")

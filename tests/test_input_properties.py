@@ -33,8 +33,8 @@ from hypothesis import strategies as st
 
 from handhabit.cli import main
 from handhabit.config import load
-from handhabit.defaults import DEFAULT_CONFIG
-from handhabit.records import (
+from handhabit.config.default import DEFAULT_CONFIG
+from handhabit.core.records import (
     AHEAD,
     FIRST_DAY,
     FIRST_INSTANT,

@@ -19,8 +19,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handhabit.interchange import CSV_COLUMNS, BadImport, Records, export_csv, export_json, read_export
-from handhabit.records import Event, Excuse, Session
+from handhabit.core.records import Event, Excuse, Session
+from handhabit.interchange.export import CSV_COLUMNS, BadImport, Records, export_csv, export_json, read_export
 from handhabit.store import InvalidRecord, Store, StoreError
 from tests.builders import stored
 

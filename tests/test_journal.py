@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handhabit.records import TABLE_OF, Deletion, Event, Excuse, Session, utc_text
-from handhabit.sync.journal import MOST_LINE, Change, Position, Reading, encode, journals, read_lines
+from handhabit.core.records import TABLE_OF, Deletion, Event, Excuse, Session, utc_text
+from handhabit.interchange.journal import MOST_LINE, Change, Position, Reading, encode, journals, read_lines
 from handhabit.sync.merge import History, merge
 
 UTC = timezone.utc

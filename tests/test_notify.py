@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handhabit.daemon import Daemon
-from handhabit.notify import PlyerNotifier, escape_markup
+from handhabit.daemon.coordinator import Daemon
+from handhabit.notify.backends import PlyerNotifier, escape_markup
 from handhabit.store import Store
 from tests.builders import BEDTIME, BERLIN, config_of
 from tests.desktop import needs_desktop

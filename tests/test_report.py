@@ -13,9 +13,9 @@ from rich.console import Console
 from rich.text import Text
 
 from handhabit.config import Habit, Target
-from handhabit.habits import DayReport, HabitReport, report
-from handhabit.records import Excuse, Session
-from handhabit.report import day_mark, streak_json, streak_table
+from handhabit.core.habits import DayReport, HabitReport, report
+from handhabit.core.marks import day_mark, streak_json, streak_table
+from handhabit.core.records import Excuse, Session
 from tests.builders import done_on
 
 UTC = timezone.utc

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from handhabit.service import unit_text
+from handhabit.service.systemd import unit_text
 
 ROOT = Path(__file__).parent.parent
 # SYSTEMCTL_FAIL: no user manager (only `--root=/`, which reads the unit files, still answers);

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handhabit.units import WEEKDAYS
+from handhabit.core.units import WEEKDAYS
 from tests.builders import Running, daemon_env, daytime_zone, handhabit, write_config
 from tests.desktop import wait_for
 

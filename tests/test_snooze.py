@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from handhabit.config import SNOOZE_MOST, ConfigError, Reminder, load
-from handhabit.records import Event, event_flaws, utc_text
-from handhabit.snoozes import LOOKBACK, NothingToSnooze, pending, snoozable, snooze_event
+from handhabit.core.records import Event, event_flaws, utc_text
+from handhabit.core.snoozes import LOOKBACK, NothingToSnooze, pending, snoozable, snooze_event
 from handhabit.store import Store
 from tests.builders import handhabit_at, needs_faketime
 
@@ -431,7 +431,7 @@ def test_the_bounds_themselves_are_accepted(env: dict[str, str]) -> None:
 FAKE_DAEMON = """
 import os, signal, sys, time
 from pathlib import Path
-from handhabit.instance import one_daemon
+from handhabit.daemon.instance import one_daemon
 
 heard = Path(sys.argv[1])
 signal.signal(signal.SIGUSR1, lambda *_: heard.write_text("SIGUSR1"))

@@ -17,15 +17,15 @@ import pytest
 import time_machine
 
 from handhabit.config import Reminder
-from handhabit.daemon import Daemon
-from handhabit.steady import CAP, Reading, SteadyScheduler, clock_step, read_clocks, slept
+from handhabit.daemon.coordinator import Daemon
+from handhabit.daemon.steady import CAP, Reading, SteadyScheduler, clock_step, read_clocks, slept
 from handhabit.store import Store
 from tests.builders import BERLIN, BREAK, FakeNotifier, at_berlin, config_of, receive, scheduler_running
 from tests.desktop import wait_for
 
 MORNING = Reminder("morning", "hand-massage", "Morning hands.", frozenset(range(7)), at=(datetime(
     2025, 1, 1, 10, 45).time(),))
-STEP_WARNING = "handhabit.steady", logging.WARNING, "the clock jumped {}: re-planning the reminders"
+STEP_WARNING = "handhabit.daemon.steady", logging.WARNING, "the clock jumped {}: re-planning the reminders"
 
 
 @pytest.mark.parametrize(

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from handhabit import snoozes
 from handhabit.config import Config, Sync, load
-from handhabit.daemon import SNOOZE_PREFIX, Daemon
-from handhabit.records import Event, Session
+from handhabit.core import snoozes
+from handhabit.core.records import Event, Session
+from handhabit.daemon.coordinator import SNOOZE_PREFIX, Daemon
 from handhabit.store import Store
-from handhabit.sync import syncing
+from handhabit.sync import rounds
 from tests.builders import BEDTIME, BERLIN, BREAK, FakeNotifier, at_berlin, config_of, kinds
 
 EVENING = at_berlin(2025, 3, 10, 22, 30)
@@ -62,7 +62,7 @@ def on_laptop(store: Store, shared: Path, *records: Session | Event) -> None:
             store.add_session(record)
         else:
             store.add_event(record)
-    syncing.send(store, syncing.folder_of(store, Sync(shared, "laptop")), record.at_utc)
+    rounds.send(store, rounds.folder_of(store, Sync(shared, "laptop")), record.at_utc)
 
 
 def desk_config(shared: Path) -> Config:
@@ -99,7 +99,7 @@ def test_the_daemons_fire_reaches_the_folder_on_its_heartbeat(
     assert desk.outbox() == []
     assert "sync works again with" in caplog.text
     with time_machine.travel(EVENING + timedelta(minutes=1), tick=False):
-        done = syncing.receive(laptop, syncing.folder_of(laptop, Sync(shared, "laptop")), EVENING)
+        done = rounds.receive(laptop, rounds.folder_of(laptop, Sync(shared, "laptop")), EVENING)
     assert done.received["desk"]["events"] == 1
     assert [(e.reminder, e.kind) for e in laptop.events()] == [("bedtime", "fired")]
     assert laptop.last_fired() == {"bedtime": EVENING}
@@ -218,14 +218,14 @@ def test_a_long_journal_is_merged_a_piece_at_a_time_and_the_lock_is_free_between
     merge cut short keeps what it did. Seen from a second connection, as another command would see it."""
     import sqlite3
 
+    from handhabit.interchange.journal import encode
     from handhabit.sync.folder import Folder
-    from handhabit.sync.journal import encode
 
     sessions = [session(at_berlin(2025, 3, 10, 8, 0) + timedelta(minutes=n)) for n in range(300)]
     laptop = shared / "devices" / str(uuid.uuid4())
     laptop.mkdir(parents=True)
     (laptop / "2025-03.jsonl").write_bytes(b"".join(encode(s) for s in sessions))
-    monkeypatch.setattr(syncing, "PIECE", 16 * 1024)
+    monkeypatch.setattr(rounds, "PIECE", 16 * 1024)
     seen: list[tuple[int, int]] = []
     real_read = Folder.read_from
 
@@ -243,7 +243,7 @@ def test_a_long_journal_is_merged_a_piece_at_a_time_and_the_lock_is_free_between
 
     monkeypatch.setattr(Folder, "read_from", watched)
     with time_machine.travel(EVENING, tick=False):
-        done = syncing.receive(desk, syncing.folder_of(desk, Sync(shared, "desk")), EVENING)
+        done = rounds.receive(desk, rounds.folder_of(desk, Sync(shared, "desk")), EVENING)
     assert done.received[laptop.name]["sessions"] == 300 and done.problems == []
     assert len(seen) >= 5  # pieces, each read after the one before was committed
     assert [merged for merged, _ in seen] == sorted(merged for merged, _ in seen)

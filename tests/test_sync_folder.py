@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from handhabit.records import Deletion
+from handhabit.core.records import Deletion
+from handhabit.interchange.journal import Position, encode, read_lines
 from handhabit.sync.folder import Folder, JournalFile, Listing, Shrunk, SyncFolderError
-from handhabit.sync.journal import Position, encode, read_lines
 from tests.builders import needs_root, read_only
 
 UTC = timezone.utc

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from handhabit.records import Deletion, Session
-from handhabit.sync.journal import encode
+from handhabit.core.records import Deletion, Session
+from handhabit.interchange.journal import encode
 from tests.builders import Running, needs_root
 from tests.test_sync import Home
 

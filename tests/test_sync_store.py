@@ -13,11 +13,11 @@ import time_machine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handhabit.excusing import TakeBack
-from handhabit.interchange import from_row
-from handhabit.records import TABLE_OF, Deletion, Event, Excuse, Session
+from handhabit.core.excusing import TakeBack
+from handhabit.core.records import TABLE_OF, Deletion, Event, Excuse, Session
+from handhabit.interchange.export import from_row
+from handhabit.interchange.journal import Change, Position, read_lines
 from handhabit.store import Store
-from handhabit.sync.journal import Change, Position, read_lines
 from handhabit.sync.merge import History, merge
 from tests.test_journal import EVENT, EXCUSE, JOURNALS, SESSION, T0
 

@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from handhabit.config import Reminder
-from handhabit.triggers import ReminderTrigger
+from handhabit.daemon.triggers import ReminderTrigger
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

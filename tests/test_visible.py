@@ -9,7 +9,7 @@ import unicodedata
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from handhabit.visible import LIMIT, visible, visible_lines
+from handhabit.core.visible import LIMIT, visible, visible_lines
 
 HIDDEN = ("Cc", "Cf", "Zl", "Zp", "Cs")
 JOINERS = "\u200c\u200d"

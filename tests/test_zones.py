@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handhabit import zones
-from handhabit.zones import resolve
+from handhabit.host import zones
+from handhabit.host.zones import resolve
 from tests.desktop import wait_for
 
 ROOT = Path(__file__).parent.parent

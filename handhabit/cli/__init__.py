@@ -20,7 +20,7 @@ from handhabit import __version__
 from handhabit.cli import completion, files, recording, reminders, reports, restoring, status, syncing, user_service
 from handhabit.cli.app import FAILURE, USAGE, App, Failure
 from handhabit.cli.output import complain, one_line, say
-from handhabit.paths import default_config_path, default_db_path
+from handhabit.host.paths import default_config_path, default_db_path
 from handhabit.store.errors import InvalidRecord, StoreError
 
 

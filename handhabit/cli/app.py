@@ -13,12 +13,13 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from handhabit import habits, paths
 from handhabit.cli.output import complain
-from handhabit.clock import zone
 from handhabit.config import Config, ConfigError, Habit, load, load_usable
-from handhabit.records import Excuse
-from handhabit.units import counted
+from handhabit.core import habits
+from handhabit.core.records import Excuse
+from handhabit.core.units import counted
+from handhabit.host import paths
+from handhabit.host.clock import zone
 
 if TYPE_CHECKING:
     from handhabit.store import Store

@@ -14,7 +14,7 @@ import click
 from click.shell_completion import CompletionItem, get_completion_class
 
 from handhabit.config import Config, builtin, load_usable
-from handhabit.paths import default_config_path
+from handhabit.host.paths import default_config_path
 
 SHELLS = ("bash", "zsh", "fish")
 # What `cli.main(prog_name="handhabit")` listens to: the script and the CLI must agree on it.

@@ -13,12 +13,12 @@ import click
 from handhabit.cli.app import App, Failure, RuntimeFailure, local, write_atomically
 from handhabit.cli.output import say
 from handhabit.cli.syncing import check_line
-from handhabit.clock import utc_now
 from handhabit.config import Habit, Reminder
-from handhabit.paths import private_folder
-from handhabit.schedule import upcoming
-from handhabit.units import WEEKDAY_NAMES, counted, format_duration, length_words, weekday_names
-from handhabit.visible import visible
+from handhabit.core.schedule import upcoming
+from handhabit.core.units import WEEKDAY_NAMES, counted, format_duration, length_words, weekday_names
+from handhabit.core.visible import visible
+from handhabit.host.clock import utc_now
+from handhabit.host.paths import private_folder
 
 
 @click.command(short_help="Validate the config; show the next reminders.")
@@ -81,7 +81,7 @@ def reminder_words(reminder: Reminder) -> str:
 @click.pass_obj
 def init(app: App, force: bool) -> None:
     """Write the example config to the config path, to edit."""
-    from handhabit.defaults import example_toml
+    from handhabit.config.default import example_toml
 
     path = app.config_path
     if path.exists() and not force:
@@ -101,7 +101,7 @@ def init(app: App, force: bool) -> None:
 @click.pass_obj
 def export(app: App, file_format: str, output: str | None) -> None:
     """Write all records out: JSON to back up or move to another machine, CSV for a spreadsheet."""
-    from handhabit import interchange
+    from handhabit.interchange import export as interchange
 
     target = None if output is None or output == "-" else export_target(app, output)
     rows = app.reader.all_rows()
@@ -160,7 +160,7 @@ def import_(app: App, file: str) -> None:
 
     The whole file is checked first: a file with any problem changes nothing. FILE may be - for stdin.
     """
-    from handhabit import interchange
+    from handhabit.interchange import export as interchange
 
     name = "stdin" if file == "-" else file
     try:

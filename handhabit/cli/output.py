@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from handhabit.visible import LINE, visible, visible_lines
+from handhabit.core.visible import LINE, visible, visible_lines
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

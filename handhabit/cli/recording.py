@@ -11,18 +11,18 @@ from typing import Any, TypeVar
 
 import click
 
-from handhabit import excusing, habits
 from handhabit.cli.app import App, Failure, local
 from handhabit.cli.completion import habit_ids, routine_ids
 from handhabit.cli.output import console, say
-from handhabit.clock import utc_now
 from handhabit.config import Config, Habit, Routine
-from handhabit.excusing import ALL_HABITS
-from handhabit.records import Excuse, Session
-from handhabit.schedule import wall_instant
-from handhabit.timeinput import DATE_FORMS, NoTimeOfDay, parse_date, parse_instant
-from handhabit.units import length_words
-from handhabit.visible import PARAGRAPH, visible
+from handhabit.core import excusing, habits
+from handhabit.core.excusing import ALL_HABITS
+from handhabit.core.records import Excuse, Session
+from handhabit.core.schedule import wall_instant
+from handhabit.core.timeinput import DATE_FORMS, NoTimeOfDay, parse_date, parse_instant
+from handhabit.core.units import length_words
+from handhabit.core.visible import PARAGRAPH, visible
+from handhabit.host.clock import utc_now
 
 
 def when_recorded(app: App, now: datetime, at_text: str | None, date_text: str | None) -> tuple[datetime, str]:
@@ -61,7 +61,7 @@ class Minutes(click.ParamType):  # type: ignore[type-arg]
     name = "minutes"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
-        from handhabit.records import MINUTES_RANGE, minutes_flaw
+        from handhabit.core.records import MINUTES_RANGE, minutes_flaw
 
         try:
             minutes = float(value)
@@ -330,9 +330,9 @@ def guide(app: App, routine_id: str | None, no_record: bool, listing: bool) -> N
         raise Failure(f'no routine "{routine_id}" in the config (known: {", ".join(known)})')
     routine = config.routine(routine_id or config.habits[0].routine)
     habit = guided_habit(config, routine.id)
-    from handhabit.guide import Ending, Walk, parts, session_minutes
-    from handhabit.guide_screen import guide as walk_on_screen
-    from handhabit.guide_screen import single_keys
+    from handhabit.core.guide import Ending, Walk, parts, session_minutes
+    from handhabit.terminal.guide_screen import guide as walk_on_screen
+    from handhabit.terminal.guide_screen import single_keys
 
     walk = Walk(parts(routine))
     with single_keys() as read_key:

@@ -14,12 +14,12 @@ import click
 
 from handhabit.cli.app import App, Failure, RuntimeFailure
 from handhabit.cli.output import say
-from handhabit.clock import utc_now, zone
-from handhabit.schedule import wall_instant
-from handhabit.time_words import end_words
-from handhabit.timeinput import YEAR, parse_instant
-from handhabit.units import duration_words, parse_clock, parse_duration
-from handhabit.visible import visible
+from handhabit.core.schedule import wall_instant
+from handhabit.core.time_words import end_words
+from handhabit.core.timeinput import YEAR, parse_instant
+from handhabit.core.units import duration_words, parse_clock, parse_duration
+from handhabit.core.visible import visible
+from handhabit.host.clock import utc_now, zone
 
 
 @click.command(short_help="Run the reminder daemon in the foreground.")
@@ -28,11 +28,11 @@ def run(app: App) -> None:
     """Run the reminder daemon in the foreground (what the user service starts)."""
     import logging
 
-    from handhabit import logs
-    from handhabit.daemon import Daemon
+    from handhabit.daemon.coordinator import Daemon
+    from handhabit.daemon.instance import AlreadyRunning, CannotLock, one_daemon
     from handhabit.desktop.buses import Buses
-    from handhabit.instance import AlreadyRunning, CannotLock, one_daemon
-    from handhabit.notify import choose
+    from handhabit.host import logs
+    from handhabit.notify.backends import choose
 
     logs.setup(app.verbose)
     config = app.whole_config
@@ -107,7 +107,7 @@ def pause(app: App, duration: str | None, until_text: str | None) -> None:
 
     The running daemon reads the pause from the database when a reminder is due.
     """
-    from handhabit.pauses import pause_event
+    from handhabit.core.pauses import pause_event
 
     now = utc_now()
     until = pause_end(app, now, duration, until_text)
@@ -119,7 +119,7 @@ def pause(app: App, duration: str | None, until_text: str | None) -> None:
 @click.pass_obj
 def resume(app: App) -> None:
     """Reminders again, before the pause would have ended."""
-    from handhabit.pauses import PAUSED, RESUMED, paused_until, resume_event
+    from handhabit.core.pauses import PAUSED, RESUMED, paused_until, resume_event
 
     now = utc_now()
     if paused_until(app.store.latest_of(PAUSED, RESUMED), now) is None:
@@ -140,7 +140,7 @@ def snooze(app: App, duration: str | None) -> None:
     The snooze is recorded in the database and the running daemon is told at once.
     """
     from handhabit.config import snooze_length
-    from handhabit.snoozes import NothingToSnooze, snoozable, snooze_event
+    from handhabit.core.snoozes import NothingToSnooze, snoozable, snooze_event
 
     try:
         length = snooze_length(duration) if duration is not None else None
@@ -167,8 +167,8 @@ def snooze(app: App, duration: str | None) -> None:
 def poke_daemon(db: Path) -> str | None:
     """SIGUSR1 to the daemon of database `db`, which reads the snoozes again; what to tell the person when none
     can hear it. A daemon gone meanwhile, or another user's, is no error: the snooze is recorded."""
-    from handhabit.instance import daemon_pid
-    from handhabit.service import how_to_start
+    from handhabit.daemon.instance import daemon_pid
+    from handhabit.service.systemd import how_to_start
 
     pid = daemon_pid(db)
     if pid is None:

@@ -8,19 +8,19 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from handhabit import habits
 from handhabit.cli.app import App, Failure, local
 from handhabit.cli.completion import habit_ids
 from handhabit.cli.output import console, say
 from handhabit.cli.recording import because, span_words
-from handhabit.clock import utc_now
-from handhabit.excusing import ALL_HABITS
-from handhabit.records import Event, parse_utc
-from handhabit.schedule import wall_instant
-from handhabit.time_words import end_time
-from handhabit.timeinput import DATE_FORMS, parse_date
-from handhabit.units import counted, length_words
-from handhabit.visible import visible
+from handhabit.core import habits
+from handhabit.core.excusing import ALL_HABITS
+from handhabit.core.records import Event, parse_utc
+from handhabit.core.schedule import wall_instant
+from handhabit.core.time_words import end_time
+from handhabit.core.timeinput import DATE_FORMS, parse_date
+from handhabit.core.units import counted, length_words
+from handhabit.core.visible import visible
+from handhabit.host.clock import utc_now
 
 
 @click.command()
@@ -35,7 +35,7 @@ def streak(app: App, habit: str | None, week_text: str | None, weeks: int | None
     """The week's summary: sessions per day, streaks and habit strength."""
     if weeks and as_json:
         raise Failure("--weeks draws a heatmap, --json prints one week: give one of them")
-    from handhabit import report
+    from handhabit.core import marks
 
     chosen = [app.habit(habit)] if habit else list(app.config.habits)
     today = app.today(utc_now())
@@ -48,13 +48,13 @@ def streak(app: App, habit: str | None, week_text: str | None, weeks: int | None
     history, excuses = {h.id: app.reader.day_totals(h.id) for h in chosen}, app.reader.excuses()
     reports = [app.report(h, today, week_of, history[h.id], excuses) for h in chosen]
     if as_json:
-        say(json.dumps(report.streak_json(today, start, reports), indent=2))
+        say(json.dumps(marks.streak_json(today, start, reports), indent=2))
         return
     screen = console()
     if not weeks:
-        screen.print(report.streak_table(today, start, reports))
+        screen.print(marks.streak_table(today, start, reports))
         return
-    from handhabit.heatmap import heatmap, legend
+    from handhabit.terminal.heatmap import heatmap, legend
 
     for r in reports:
         days = habits.calendar(
@@ -95,7 +95,7 @@ def log_(app: App, days: int) -> None:
 
 
 def event_detail(event: Event, zone: ZoneInfo) -> str:
-    from handhabit.records import PAUSED, SNOOZED
+    from handhabit.core.records import PAUSED, SNOOZED
 
     if event.kind in (PAUSED, SNOOZED) and event.detail:
         return f"until {end_time(parse_utc(event.detail), event.at_utc, zone)}"

@@ -12,10 +12,10 @@ import click
 from handhabit.cli.app import App, Failure, RuntimeFailure, local
 from handhabit.cli.output import say
 from handhabit.cli.recording import because, habit_name, print_standing, span_words, with_length
-from handhabit.clock import utc_now
-from handhabit.excusing import ALL_HABITS
-from handhabit.records import Excuse, Session
-from handhabit.visible import visible
+from handhabit.core.excusing import ALL_HABITS
+from handhabit.core.records import Excuse, Session
+from handhabit.core.visible import visible
+from handhabit.host.clock import utc_now
 
 SHOWN = 20  # deleted records listed without --all: the ones just taken back by mistake
 SHORT = 8  # characters of an id shown, more where two ids begin alike

@@ -14,11 +14,11 @@ import click
 from handhabit.cli.app import App, local
 from handhabit.cli.output import complain, say
 from handhabit.cli.syncing import status_line
-from handhabit.clock import utc_now, zone
 from handhabit.config import Config, ConfigError, builtin, from_text, load
-from handhabit.running_config import Running, read
-from handhabit.schedule import next_fire
-from handhabit.time_words import end_words
+from handhabit.core.schedule import next_fire
+from handhabit.core.time_words import end_words
+from handhabit.daemon.running_config import Running, read
+from handhabit.host.clock import utc_now, zone
 
 
 @click.command(short_help="Is the daemon running, is it paused, what comes next.")
@@ -26,8 +26,8 @@ from handhabit.time_words import end_words
 def status(app: App) -> None:
     """Whether the daemon runs (and its pid), the config it runs, whether reminders are paused, and the
     next reminders."""
-    from handhabit.instance import daemon_pid
-    from handhabit.service import how_to_start
+    from handhabit.daemon.instance import daemon_pid
+    from handhabit.service.systemd import how_to_start
 
     pid = daemon_pid(app.db_path)  # before the config: a broken config must not hide whether it runs
     if pid is None:
@@ -81,8 +81,8 @@ def _file_differs(running: Running, app: App) -> str | None:
 
 
 def _schedule(app: App, config: Config) -> None:
-    from handhabit.pauses import PAUSED, RESUMED, paused_until
-    from handhabit.snoozes import LOOKBACK, pending
+    from handhabit.core.pauses import PAUSED, RESUMED, paused_until
+    from handhabit.core.snoozes import LOOKBACK, pending
 
     tz, now = zone(config.general, warn=lambda _text: None), utc_now()  # the warning was given once above
     if (synced := status_line(app, config.sync, tz)) is not None:

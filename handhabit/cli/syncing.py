@@ -12,9 +12,9 @@ import click
 
 from handhabit.cli.app import App, Failure, RuntimeFailure, local
 from handhabit.cli.output import complain, one_line, say
-from handhabit.clock import utc_now
-from handhabit.units import counted
-from handhabit.visible import visible
+from handhabit.core.units import counted
+from handhabit.core.visible import visible
+from handhabit.host.clock import utc_now
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -37,7 +37,7 @@ def send_after(app: App) -> None:
         return
     from handhabit.store import StoreError
     from handhabit.sync.folder import SyncFolderError
-    from handhabit.sync.syncing import folder_of, send
+    from handhabit.sync.rounds import folder_of, send
 
     try:
         send(app.store, folder_of(app.store, app.config.sync), utc_now())
@@ -52,7 +52,7 @@ def send_after(app: App) -> None:
 def sync(app: App, new_id: bool) -> None:
     """Send this device's changes to the sync folder and merge what the other devices wrote there."""
     from handhabit.sync.folder import SyncFolderError
-    from handhabit.sync.syncing import sync as sync_round
+    from handhabit.sync.rounds import sync as sync_round
 
     settings = app.config.sync
     if settings.folder is None:

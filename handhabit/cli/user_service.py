@@ -8,7 +8,7 @@ import click
 
 from handhabit.cli.app import App, RuntimeFailure, write_atomically
 from handhabit.cli.output import say
-from handhabit.visible import visible
+from handhabit.core.visible import visible
 
 
 @click.group(short_help="Install handhabit as a systemd user service.")
@@ -18,7 +18,7 @@ def service() -> None:
 
 def run_or_explain(*commands: tuple[str, ...]) -> bool:
     """Runs `systemctl --user` commands in turn; on the first failure prints what to run by hand."""
-    from handhabit.service import systemctl
+    from handhabit.service.systemd import systemctl
 
     for number, args in enumerate(commands):
         outcome = systemctl(*args)
@@ -37,7 +37,7 @@ def run_or_explain(*commands: tuple[str, ...]) -> bool:
 @click.pass_obj
 def install(app: App) -> None:
     """Writes ~/.config/systemd/user/handhabit.service for this Python, then enables and starts it."""
-    from handhabit.service import UNIT, unit_path, unit_text
+    from handhabit.service.systemd import UNIT, unit_path, unit_text
 
     path = unit_path()
     try:
@@ -59,7 +59,7 @@ def uninstall(app: App) -> None:
 
     In that order: removed first, the unit could no longer be stopped or disabled by name. Without a user
     manager nothing here runs it, and its enable link goes with the file (`--root=/` needs no manager)."""
-    from handhabit.service import UNIT, systemctl, unit_path, unit_state
+    from handhabit.service.systemd import UNIT, systemctl, unit_path, unit_state
 
     path = unit_path()
     if not path.exists():
@@ -88,8 +88,8 @@ def uninstall(app: App) -> None:
 @click.pass_obj
 def service_status(app: App) -> None:
     """What systemd knows of handhabit.service: installed, enabled, active, or why it cannot say."""
-    from handhabit.service import unit_path, unit_state
-    from handhabit.service_advice import status_lines
+    from handhabit.service.advice import status_lines
+    from handhabit.service.systemd import unit_path, unit_state
 
     path = unit_path()
     for line in status_lines(path, path.exists(), unit_state()):

@@ -22,11 +22,11 @@ from collections.abc import Callable
 
 from jeepney import Message
 
-from handhabit.clock import utc_now
+from handhabit.core.units import spoken
 from handhabit.desktop.bus import Bus, BusError, Service
 from handhabit.desktop.owners import NameOwner
-from handhabit.notify import ACTIONS, APP_NAME, Answer, Note, NotifyError, escape_markup
-from handhabit.units import spoken
+from handhabit.host.clock import utc_now
+from handhabit.notify.backends import ACTIONS, APP_NAME, Answer, Note, NotifyError, escape_markup
 
 log = logging.getLogger(__name__)
 SERVER = Service("org.freedesktop.Notifications", "/org/freedesktop/Notifications", "org.freedesktop.Notifications")

@@ -24,8 +24,8 @@ from typing import Any
 from jeepney import HeaderFields, MatchRule, Message, Properties
 from jeepney.bus_messages import message_bus
 
+from handhabit.core.units import spoken
 from handhabit.desktop.bus import Bus, BusError, Service
-from handhabit.units import spoken
 
 log = logging.getLogger(__name__)
 

@@ -25,9 +25,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from handhabit.excusing import TakeBack
-from handhabit.interchange import R, Row, Rows, UnreadableRow, from_row, to_row
-from handhabit.records import (
+from handhabit.core.excusing import TakeBack
+from handhabit.core.records import (
     FIRST_DAY,
     LAST_DAY,
     MAX_MINUTES,
@@ -42,12 +41,13 @@ from handhabit.records import (
     parse_utc,
     utc_text,
 )
+from handhabit.interchange.export import R, Row, Rows, UnreadableRow, from_row, to_row
 from handhabit.store.errors import InvalidRecord, StoreError, translate
 from handhabit.store.opening import open_for_reading, open_for_writing
 
 if TYPE_CHECKING:
+    from handhabit.interchange.journal import Change, Position
     from handhabit.store.restoring import Deleted
-    from handhabit.sync.journal import Change, Position
 
 # The newest live session of a habit (twice the habit): among the four days before its latest logical date.
 # A date SQLite cannot read gives '', and so every session of the habit: the bad one is named when read.

@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from handhabit.interchange import to_row
-from handhabit.records import TABLE_OF, Deletion, Event, Record, Session, parse_utc, utc_text
-from handhabit.sync.journal import Change, Position, encode
+from handhabit.core.records import TABLE_OF, Deletion, Event, Record, Session, parse_utc, utc_text
+from handhabit.interchange.export import to_row
+from handhabit.interchange.journal import Change, Position, encode
 from handhabit.sync.merge import honest
 
 # Deletion marks whose record has not come may wait here; a device that sends more (for ids no device ever

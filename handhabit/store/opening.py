@@ -9,7 +9,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from handhabit.paths import private_folder
+from handhabit.host.paths import private_folder
 from handhabit.store.schema import Verdict, create_or_migrate, identify, judge, judge_header
 
 BUSY_TIMEOUT_SECONDS = 10.0

@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from handhabit.config import device_name
-from handhabit.paths import READ_FOREIGN, private_folder, read_small, write_atomically
-from handhabit.sync.journal import journals
+from handhabit.host.paths import READ_FOREIGN, private_folder, read_small, write_atomically
+from handhabit.interchange.journal import journals
 
 DEVICES = "devices"
 DEVICE_FILE = "device.json"

@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from handhabit.records import AHEAD, TABLE_OF, Deletion, Event, Record, Session
-from handhabit.sync.journal import Change
+from handhabit.core.records import AHEAD, TABLE_OF, Deletion, Event, Record, Session
+from handhabit.interchange.journal import Change
 
 Key = tuple[str, str]  # (table, id): an id is unique in its table
 

@@ -39,7 +39,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from handhabit.units import format_duration
+from handhabit.core.units import format_duration
 
 log = logging.getLogger(__name__)
 # How often the loop wakes, whatever the wall clock does, and runs the heartbeat: a step is noticed and

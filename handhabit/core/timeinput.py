@@ -8,7 +8,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from handhabit.records import FIRST_DAY, FIRST_INSTANT, LAST_DAY, LAST_INSTANT
+from handhabit.core.records import FIRST_DAY, FIRST_INSTANT, LAST_DAY, LAST_INSTANT
 
 # The furthest ahead a typed date may be: a planned holiday for `skip`, a week for `streak --week`.
 YEAR = timedelta(days=366)

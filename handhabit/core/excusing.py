@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from handhabit.records import Excuse
+from handhabit.core.records import Excuse
 
 ALL_HABITS = "*"
 _DAY = timedelta(days=1)

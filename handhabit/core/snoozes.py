@@ -11,9 +11,9 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from handhabit.config import SNOOZE_MOST, Reminder
-from handhabit.habits import logical_date
-from handhabit.records import FIRED, SKIPPED, SNOOZED, Event, parse_utc, utc_text
-from handhabit.visible import visible
+from handhabit.core.habits import logical_date
+from handhabit.core.records import FIRED, SKIPPED, SNOOZED, Event, parse_utc, utc_text
+from handhabit.core.visible import visible
 
 __all__ = ["LOOKBACK", "SNOOZED", "NothingToSnooze", "pending", "snoozable", "snooze_event"]
 

@@ -9,7 +9,7 @@ import os
 import sys
 from typing import Any
 
-from handhabit.visible import LINE, visible, visible_lines
+from handhabit.core.visible import LINE, visible, visible_lines
 
 PRIORITIES = {logging.CRITICAL: 2, logging.ERROR: 3, logging.WARNING: 4, logging.INFO: 6, logging.DEBUG: 7}
 

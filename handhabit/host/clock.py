@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from handhabit.config import General
-from handhabit.zones import resolve
+from handhabit.host.zones import resolve
 
 
 def utc_now() -> datetime:

@@ -25,8 +25,8 @@ from rich.table import Table
 from rich.text import Text
 
 from handhabit.config import Routine
-from handhabit.guide import Walk
-from handhabit.visible import PARAGRAPH, visible
+from handhabit.core.guide import Walk
+from handhabit.core.visible import PARAGRAPH, visible
 
 TICK = 0.1  # seconds between redraws: a countdown in whole seconds never looks late
 KEYS = "space pause · n next · q quit"

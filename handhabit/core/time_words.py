@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from handhabit.units import length_words
+from handhabit.core.units import length_words
 
 SOON = timedelta(minutes=5)  # under this, the seconds and the time left are what a person reads
 

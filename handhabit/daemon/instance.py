@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from handhabit.paths import private_folder, runtime_folder
+from handhabit.host.paths import private_folder, runtime_folder
 
 # What keeps a lock from being made beside a database in a folder handhabit may read but not write.
 _READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from handhabit.instance import database_lock_path
-from handhabit.paths import read_small, write_atomically
+from handhabit.daemon.instance import database_lock_path
+from handhabit.host.paths import read_small, write_atomically
 
 CARD_MOST = 1 << 20  # a config is a few KiB; a file much larger is not one handhabit wrote
 

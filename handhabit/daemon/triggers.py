@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.base import BaseTrigger
 
 from handhabit.config import Reminder
-from handhabit.schedule import next_fire
+from handhabit.core.schedule import next_fire
 
 Lookup = Callable[[], "datetime | None"]
 

@@ -8,9 +8,9 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from handhabit.habits import DayReport, HabitReport
-from handhabit.units import WEEKDAYS, counted
-from handhabit.visible import visible
+from handhabit.core.habits import DayReport, HabitReport
+from handhabit.core.units import WEEKDAYS, counted
+from handhabit.core.visible import visible
 
 if TYPE_CHECKING:
     from rich.table import Table

@@ -35,21 +35,22 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from handhabit import habits, holding, readiness, running_config, snoozes
-from handhabit.clock import utc_now
-from handhabit.clock import zone as configured_zone
 from handhabit.config import Config, ConfigError, Habit, Reminder, Sync, load
-from handhabit.notify import Answer, Answering, Note, Notifier, choose, deliver
-from handhabit.pauses import PAUSED, RESUMED, paused_until
-from handhabit.records import Event, Session
-from handhabit.schedule import UTC, break_still_due
-from handhabit.steady import SteadyScheduler
+from handhabit.core import habits, holding, snoozes
+from handhabit.core.pauses import PAUSED, RESUMED, paused_until
+from handhabit.core.records import Event, Session
+from handhabit.core.schedule import UTC, break_still_due
+from handhabit.core.tips import tip
+from handhabit.core.units import counted, format_duration
+from handhabit.daemon import readiness, running_config
+from handhabit.daemon.steady import SteadyScheduler
+from handhabit.daemon.triggers import ReminderTrigger
+from handhabit.host.clock import utc_now
+from handhabit.host.clock import zone as configured_zone
+from handhabit.notify.backends import Answer, Answering, Note, Notifier, choose, deliver
 from handhabit.store import Store, StoreError
-from handhabit.sync import syncing
+from handhabit.sync import rounds
 from handhabit.sync.folder import Folder, JournalFile, Listing, SyncFolderError
-from handhabit.tips import tip
-from handhabit.triggers import ReminderTrigger
-from handhabit.units import counted, format_duration
 
 if TYPE_CHECKING:
     from handhabit.desktop.buses import Buses
@@ -485,18 +486,18 @@ class Daemon:
         self._take_in(now)
 
     def _send_out(self, now: datetime) -> None:
-        self._with_folder("send", lambda folder: syncing.send(self.store, folder, now))
+        self._with_folder("send", lambda folder: rounds.send(self.store, folder, now))
 
     def _take_in(self, now: datetime) -> None:
         """Merges the other devices' journals whose size or time changed since they were last merged; a
         merge that brought sessions restarts the break clocks (`_refresh_sessions`)."""
 
         def take_in(folder: Folder) -> None:
-            listing = syncing.every_journal(folder)
+            listing = rounds.every_journal(folder)
             changed = [journal for journal in listing.journals if self._seen.get(journal.path) != _mark(journal)]
             if not changed and not listing.problems:
                 return
-            done = syncing.receive(self.store, folder, now, Listing(changed, listing.problems))
+            done = rounds.receive(self.store, folder, now, Listing(changed, listing.problems))
             with self._lock:
                 self._seen.update((journal.path, _mark(journal)) for journal in changed)
             for line in done.problems:
@@ -520,7 +521,7 @@ class Daemon:
         with self._syncing:
             try:
                 if self._folder is None or self._folder.device_id != self.store.known_device_id():
-                    self._folder = syncing.folder_of(self.store, settings)  # new, or `sync --new-id` ran
+                    self._folder = rounds.folder_of(self.store, settings)  # new, or `sync --new-id` ran
                 step(self._folder)
             except (SyncFolderError, StoreError) as exc:
                 line = str(exc)

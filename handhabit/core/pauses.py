@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handhabit.records import PAUSED, RESUMED, Event, parse_utc, utc_text
+from handhabit.core.records import PAUSED, RESUMED, Event, parse_utc, utc_text
 
 __all__ = ["PAUSED", "RESUMED", "pause_event", "paused_until", "resume_event"]
 

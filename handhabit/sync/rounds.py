@@ -21,10 +21,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from handhabit.config import Sync
-from handhabit.records import Session, utc_text
+from handhabit.core.records import Session, utc_text
+from handhabit.interchange.journal import Later, Position, Reading, read_lines
 from handhabit.store import Store
 from handhabit.sync.folder import Folder, JournalFile, Listing, Shrunk, SyncFolderError
-from handhabit.sync.journal import Later, Position, Reading, read_lines
 
 BATCH = 10_000  # outbox lines a write takes at most: the first sync of ten years is a few writes
 PIECE = 1 << 20  # bytes of a journal read and merged in one transaction

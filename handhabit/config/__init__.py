@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from handhabit.units import (
+from handhabit.core.units import (
     DAY_SHORTHANDS,
     IDENTIFIER,
     MOST_NAME,
@@ -632,7 +632,7 @@ def decode(text: str, source: str) -> dict[str, Any]:
 
 
 def builtin() -> Config:
-    from handhabit.defaults import DEFAULT_CONFIG
+    from handhabit.config.default import DEFAULT_CONFIG
 
     return parse(DEFAULT_CONFIG, "built-in default")
 

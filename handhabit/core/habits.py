@@ -20,9 +20,9 @@ from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from handhabit.config import Habit, Target
-from handhabit.records import DayTotal, Excuse, Session
-from handhabit.schedule import wall_instant
-from handhabit.units import counted
+from handhabit.core.records import DayTotal, Excuse, Session
+from handhabit.core.schedule import wall_instant
+from handhabit.core.units import counted
 
 __all__ = [
     "DayReport", "HabitReport", "History", "Progress", "calendar", "day_totals", "excused_dates", "logical_date",

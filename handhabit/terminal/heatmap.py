@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from rich.console import Group
 from rich.text import Text
 
-from handhabit import units
-from handhabit.habits import DayReport, HabitReport
-from handhabit.report import BLANK, EXCUSED, MARKS, MET, NONE, NOT_BEGUN, NOT_DUE, PARTIAL, day_mark
-from handhabit.units import WEEKDAYS
-from handhabit.visible import visible
+from handhabit.core import units
+from handhabit.core.habits import DayReport, HabitReport
+from handhabit.core.marks import BLANK, EXCUSED, MARKS, MET, NONE, NOT_BEGUN, NOT_DUE, PARTIAL, day_mark
+from handhabit.core.units import WEEKDAYS
+from handhabit.core.visible import visible
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # no locale
 STYLES = {MET: "bold green", PARTIAL: "yellow", NONE: "dim", NOT_DUE: "dim", EXCUSED: "blue", NOT_BEGUN: ""}

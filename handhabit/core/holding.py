@@ -16,7 +16,7 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from handhabit.config import Reminder
-from handhabit.schedule import UTC, wall_instant
+from handhabit.core.schedule import UTC, wall_instant
 
 
 class Outcome(Enum):

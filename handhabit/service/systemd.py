@@ -12,8 +12,8 @@ from pathlib import Path
 
 import platformdirs
 
-from handhabit.service_advice import INSTALL_IT, UnitState, start_advice
-from handhabit.visible import visible
+from handhabit.core.visible import visible
+from handhabit.service.advice import INSTALL_IT, UnitState, start_advice
 
 UNIT = "handhabit.service"
 

@@ -1,0 +1,1 @@
+"""The pure core: functions of (config, records, now), with no I/O."""

@@ -1,0 +1,1 @@
+"""`handhabit run`: the long-running process and what keeps it steady."""

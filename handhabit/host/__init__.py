@@ -1,0 +1,1 @@
+"""What handhabit reads of the machine it runs on: where files live, the clock and zone, logging."""

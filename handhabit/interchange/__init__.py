@@ -1,0 +1,1 @@
+"""The formats records take outside the database: export files and sync journal lines."""

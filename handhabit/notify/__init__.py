@@ -1,0 +1,1 @@
+"""Notifications: what a reminder says and the backends that show it."""

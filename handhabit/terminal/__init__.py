@@ -1,0 +1,1 @@
+"""What handhabit draws in a terminal with rich: the heatmap and the guided routine."""
