@@ -14,7 +14,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from handhabit.config import Config, Notify
 from handhabit.core.records import Event
 from handhabit.core.snoozes import snooze_event
-from handhabit.daemon.coordinator import SNOOZE_PREFIX, Daemon
+from handhabit.daemon.answers import SNOOZE_PREFIX
+from handhabit.daemon.coordinator import Daemon
 from handhabit.notify.backends import Answer, Note
 from handhabit.store import Store
 from tests.builders import BEDTIME, BERLIN, BREAK, FakeNotifier, at_berlin, config_of, kinds

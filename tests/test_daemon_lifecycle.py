@@ -109,7 +109,7 @@ def test_a_deleted_config_file_keeps_the_reminders_running(env: dict[str, str], 
     config.unlink()
     daemon.process.send_signal(signal.SIGHUP)
     wait_for(lambda: "is gone" in daemon.log, 10, "the warning about the missing file")
-    assert f"WARNING handhabit.daemon.coordinator: reload (SIGHUP): {GONE_WARNING.format(config)}" in daemon.log
+    assert f"WARNING handhabit.daemon.reloading: reload (SIGHUP): {GONE_WARNING.format(config)}" in daemon.log
     wait_for(lambda: daemon.count("reminder: Hand massage: Tick one.") >= 1, 15, "the reminder with its old message")
     assert daemon.log.index("is gone") < daemon.log.index("reminder: Hand massage")
     assert "config reloaded" not in daemon.log

@@ -18,7 +18,8 @@ import time_machine
 from handhabit.config import Config, Sync, load
 from handhabit.core import snoozes
 from handhabit.core.records import Event, Session
-from handhabit.daemon.coordinator import SNOOZE_PREFIX, Daemon
+from handhabit.daemon.answers import SNOOZE_PREFIX
+from handhabit.daemon.coordinator import Daemon
 from handhabit.store import Store
 from handhabit.sync import rounds
 from tests.builders import BEDTIME, BERLIN, BREAK, FakeNotifier, at_berlin, config_of, kinds
@@ -121,7 +122,7 @@ def test_a_snooze_merged_from_the_other_machine_does_not_fire_here(
         assert [j.id for j in daemon.scheduler.get_jobs() if j.id.startswith(SNOOZE_PREFIX)] == []  # ...not obeyed
         assert desk.last_fired(local_only=True) == {}
         daemon.schedule_jobs()
-        assert daemon._last_fire == {}
+        assert daemon.jobs.last_fire == {}
         desk.add_event(snoozes.snooze_event("s-desk", EVENING, "bedtime", "hand-massage", until))
         daemon.check_snoozes()  # the same snooze made here is
     assert [j.id for j in daemon.scheduler.get_jobs() if j.id.startswith(SNOOZE_PREFIX)] == [f"{SNOOZE_PREFIX}bedtime"]
