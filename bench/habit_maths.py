@@ -8,7 +8,7 @@ import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
-from handhabit.config import Habit, Target
+from handhabit.config.model import Habit, Target
 from handhabit.core.habits import calendar, report
 from handhabit.core.records import Excuse, Session
 

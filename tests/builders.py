@@ -19,12 +19,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handhabit.config import MIN_EVERY, Config, General, Habit, Notify, Reminder, Target, builtin
+from handhabit.config.loading import builtin
+from handhabit.config.model import MIN_EVERY, Config, General, Habit, Notify, Reminder, Target
 from handhabit.core.habits import logical_date
 from handhabit.core.records import Event, Session
 from handhabit.core.units import format_duration
 from handhabit.daemon.coordinator import Daemon
-from handhabit.notify.backends import Note, NotifyError
+from handhabit.notify.note import Note, NotifyError
 from handhabit.store import Store
 from tests.desktop import wait_for
 

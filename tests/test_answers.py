@@ -11,12 +11,12 @@ from datetime import date, datetime, timedelta
 import time_machine
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from handhabit.config import Config, Notify
+from handhabit.config.model import Config, Notify
 from handhabit.core.records import Event
 from handhabit.core.snoozes import snooze_event
 from handhabit.daemon.answers import SNOOZE_PREFIX
 from handhabit.daemon.coordinator import Daemon
-from handhabit.notify.backends import Answer, Note
+from handhabit.notify.note import Answer, Note
 from handhabit.store import Store
 from tests.builders import BEDTIME, BERLIN, BREAK, FakeNotifier, at_berlin, config_of, kinds
 from tests.desktop import wait_for

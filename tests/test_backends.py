@@ -16,7 +16,8 @@ from handhabit.daemon.coordinator import Daemon
 from handhabit.desktop.bus import Bus
 from handhabit.desktop.buses import Buses
 from handhabit.desktop.notifications import DBusNotifier
-from handhabit.notify.backends import Answer, LogNotifier, choose
+from handhabit.notify.backends import LogNotifier, choose
+from handhabit.notify.note import Answer
 from handhabit.store import Store
 from tests.builders import BEDTIME, BERLIN, Running, config_of, daemon_env, due_soon, write_config
 from tests.desktop import wait_for

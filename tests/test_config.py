@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from handhabit.config import ConfigError, Sync, builtin, load, load_usable
 from handhabit.config.default import example_toml
+from handhabit.config.loading import builtin, load, load_usable
+from handhabit.config.model import ConfigError, Sync
 
 BASE = """
 [[habits]]

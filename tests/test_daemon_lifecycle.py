@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from handhabit.config import load
+from handhabit.config.loading import load
 from handhabit.daemon.coordinator import Daemon
 from handhabit.notify.backends import LogNotifier
 from handhabit.store import Store

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handhabit.config import Habit, Target
+from handhabit.config.model import Habit, Target
 from handhabit.core.habits import calendar, day_totals, progress, report
 from handhabit.core.records import DayTotal, Excuse, Session, utc_text
 from handhabit.store import Store, StoreError

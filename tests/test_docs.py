@@ -33,8 +33,10 @@ from typing import Any
 
 import pytest
 
-from handhabit.config import ConfigError, builtin, parse
 from handhabit.config.default import DEFAULT_CONFIG
+from handhabit.config.loading import builtin
+from handhabit.config.model import ConfigError
+from handhabit.config.sections import parse
 from handhabit.interchange.export import BadImport, read_export
 
 if sys.version_info >= (3, 11):

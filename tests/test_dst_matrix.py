@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handhabit.config import Habit, Target
+from handhabit.config.model import Habit, Target
 from handhabit.core.habits import HabitReport, Progress, logical_date, progress, report
 from handhabit.core.records import Session
 from handhabit.core.schedule import wall_instant

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from handhabit.config import Reminder  # TEMP H1
+from handhabit.config.model import Reminder
 from handhabit.core.firing import Action, Decision, decide
 from handhabit.core.habits import Progress
 from tests.builders import BEDTIME, BREAK

@@ -15,7 +15,7 @@ from jeepney.bus_messages import message_bus
 
 from handhabit.desktop.bus import Bus
 from handhabit.desktop.notifications import DBusNotifier
-from handhabit.notify.backends import Answer, Note
+from handhabit.notify.note import Answer, Note
 from tests.builders import MESSAGE, daemon_env, handhabit, write_config
 from tests.bus_peers import NOTIFICATIONS, Peer, Witness, dunst_restarted, peer
 from tests.desktop import needs_desktop, wait_for

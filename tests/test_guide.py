@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from handhabit.config import Routine, Step, builtin
+from handhabit.config.loading import builtin
+from handhabit.config.model import Routine, Step
 from handhabit.core.guide import Ending, Walk, parts, session_minutes
 from handhabit.core.units import length_words
 from handhabit.terminal.guide_screen import clock_text, walk_through

@@ -25,7 +25,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handhabit.config import Habit, Target
+from handhabit.config.model import Habit, Target
 from handhabit.core.habits import HabitReport, calendar, logical_date, report, week_start
 from handhabit.core.records import Excuse, Session
 from tests.builders import clock_changes, done_on, recorded

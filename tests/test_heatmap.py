@@ -9,7 +9,7 @@ from uuid import uuid4
 
 from rich.console import Console
 
-from handhabit.config import Habit, Target
+from handhabit.config.model import Habit, Target
 from handhabit.core.habits import calendar, report
 from handhabit.core.records import Excuse, Session
 from handhabit.terminal.heatmap import heatmap, legend

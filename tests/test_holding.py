@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handhabit.config import Reminder
+from handhabit.config.model import Reminder
 from handhabit.core.holding import FIRE, Outcome, Verdict, when_back, when_due, window_end
 from tests.builders import BEDTIME, BERLIN, BREAK
 

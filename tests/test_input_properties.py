@@ -32,8 +32,8 @@ from hypothesis import HealthCheck, event, example, find, given, settings
 from hypothesis import strategies as st
 
 from handhabit.cli import main
-from handhabit.config import load
 from handhabit.config.default import DEFAULT_CONFIG
+from handhabit.config.loading import load
 from handhabit.core.records import (
     AHEAD,
     FIRST_DAY,

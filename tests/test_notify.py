@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handhabit.daemon.coordinator import Daemon
-from handhabit.notify.backends import PlyerNotifier, escape_markup
+from handhabit.notify.backends import PlyerNotifier
+from handhabit.notify.note import escape_markup
 from handhabit.store import Store
 from tests.builders import BEDTIME, BERLIN, config_of
 from tests.desktop import needs_desktop

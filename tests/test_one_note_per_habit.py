@@ -15,7 +15,7 @@ from pathlib import Path
 
 from handhabit.desktop.bus import CALL_TIMEOUT, Bus
 from handhabit.desktop.notifications import DBusNotifier
-from handhabit.notify.backends import Note, NotifyError
+from handhabit.notify.note import Note, NotifyError
 from tests.builders import MESSAGE, Running, daemon_env, due_soon, write_config
 from tests.bus_peers import NOTIFICATIONS, Monitor, peer
 from tests.desktop import Desktop, desktop, needs_desktop, wait_for

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.text import Text
 
-from handhabit.config import Habit, Target
+from handhabit.config.model import Habit, Target
 from handhabit.core.habits import DayReport, HabitReport, report
 from handhabit.core.marks import day_mark, streak_json, streak_table
 from handhabit.core.records import Excuse, Session

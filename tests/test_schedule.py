@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handhabit.config import Reminder
+from handhabit.config.model import Reminder
 from handhabit.core.schedule import break_still_due, next_break, next_fire, next_fixed, upcoming, wall_instant
 
 UTC = timezone.utc

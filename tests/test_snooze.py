@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handhabit.config import SNOOZE_MOST, ConfigError, Reminder, load
+from handhabit.config.loading import load
+from handhabit.config.model import SNOOZE_MOST, ConfigError, Reminder
 from handhabit.core.records import Event, event_flaws, utc_text
 from handhabit.core.snoozes import LOOKBACK, NothingToSnooze, pending, snoozable, snooze_event
 from handhabit.store import Store

@@ -16,7 +16,7 @@ from functools import partial
 import pytest
 import time_machine
 
-from handhabit.config import Reminder
+from handhabit.config.model import Reminder
 from handhabit.daemon.coordinator import Daemon
 from handhabit.daemon.steady import CAP, Reading, SteadyScheduler, clock_step, read_clocks, slept
 from handhabit.store import Store

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from handhabit.config import Config, Sync, load
+from handhabit.config.loading import load
+from handhabit.config.model import Config, Sync
 from handhabit.core import snoozes
 from handhabit.core.records import Event, Session
 from handhabit.daemon.answers import SNOOZE_PREFIX

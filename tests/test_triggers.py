@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from handhabit.config import Reminder
+from handhabit.config.model import Reminder
 from handhabit.daemon.triggers import ReminderTrigger
 
 BERLIN = ZoneInfo("Europe/Berlin")

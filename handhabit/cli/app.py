@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 import click
 
 from handhabit.cli.output import complain
-from handhabit.config import Config, ConfigError, Habit, load, load_usable
+from handhabit.config.loading import load, load_usable
+from handhabit.config.model import Config, ConfigError, Habit
 from handhabit.core import habits
 from handhabit.core.records import Excuse
 from handhabit.core.units import counted

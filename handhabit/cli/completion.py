@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 from click.shell_completion import CompletionItem, get_completion_class
 
-from handhabit.config import Config, builtin, load_usable
+from handhabit.config.loading import builtin, load_usable
+from handhabit.config.model import Config
 from handhabit.host.paths import default_config_path
 
 SHELLS = ("bash", "zsh", "fish")

@@ -13,7 +13,7 @@ import click
 from handhabit.cli.app import App, Failure, RuntimeFailure, local, write_atomically
 from handhabit.cli.output import say
 from handhabit.cli.syncing import check_line
-from handhabit.config import Habit, Reminder
+from handhabit.config.model import Habit, Reminder
 from handhabit.core.schedule import upcoming
 from handhabit.core.units import WEEKDAY_NAMES, counted, format_duration, length_words, weekday_names
 from handhabit.core.visible import visible

@@ -14,7 +14,7 @@ import click
 from handhabit.cli.app import App, Failure, local
 from handhabit.cli.completion import habit_ids, routine_ids
 from handhabit.cli.output import console, say
-from handhabit.config import Config, Habit, Routine
+from handhabit.config.model import Config, Habit, Routine
 from handhabit.core import excusing, habits
 from handhabit.core.excusing import ALL_HABITS
 from handhabit.core.records import Excuse, Session

@@ -139,7 +139,7 @@ def snooze(app: App, duration: str | None) -> None:
 
     The snooze is recorded in the database and the running daemon is told at once.
     """
-    from handhabit.config import snooze_length
+    from handhabit.config.parsers import snooze_length
     from handhabit.core.snoozes import NothingToSnooze, snoozable, snooze_event
 
     try:

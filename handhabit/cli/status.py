@@ -14,7 +14,8 @@ import click
 from handhabit.cli.app import App, local
 from handhabit.cli.output import complain, say
 from handhabit.cli.syncing import status_line
-from handhabit.config import Config, ConfigError, builtin, from_text, load
+from handhabit.config.loading import builtin, from_text, load
+from handhabit.config.model import Config, ConfigError
 from handhabit.core.schedule import next_fire
 from handhabit.core.time_words import end_words
 from handhabit.daemon.running_config import Running, read

@@ -19,7 +19,7 @@ from handhabit.host.clock import utc_now
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from handhabit.config import Sync
+    from handhabit.config.model import Sync
 
 NO_FOLDER = 'no sync folder: set [sync] folder = "~/Sync/handhabit" in the config (a folder your sync tool shares)'
 KINDS = (("sessions", "session"), ("excuses", "excuse"), ("events", "event"), ("deleted", "taken back"))

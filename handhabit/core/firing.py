@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import Enum
 from zoneinfo import ZoneInfo
 
-from handhabit.config import Reminder  # TEMP H1: model.py pending
+from handhabit.config.model import Reminder
 from handhabit.core import holding
 from handhabit.core.habits import Progress
 from handhabit.core.schedule import break_still_due

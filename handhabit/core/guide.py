@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from handhabit.config import Routine
+from handhabit.config.model import Routine
 
 SIDES = ("left hand", "right hand")
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
-from handhabit.config import Habit, Target
+from handhabit.config.model import Habit, Target
 from handhabit.core.records import DayTotal, Excuse, Session
 from handhabit.core.schedule import wall_instant
 from handhabit.core.units import counted

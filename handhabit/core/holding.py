@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import Enum
 from zoneinfo import ZoneInfo
 
-from handhabit.config import Reminder
+from handhabit.config.model import Reminder
 from handhabit.core.schedule import UTC, wall_instant
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from handhabit.config import Reminder
+from handhabit.config.model import Reminder
 
 UTC = timezone.utc
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from handhabit.config import SNOOZE_MOST, Reminder
+from handhabit.config.model import SNOOZE_MOST, Reminder
 from handhabit.core.habits import logical_date
 from handhabit.core.records import FIRED, SKIPPED, SNOOZED, Event, parse_utc, utc_text
 from handhabit.core.visible import visible

@@ -97,3 +97,22 @@ def length_words(seconds: float) -> str:
     words of the buttons, never "0.31 min". Whole seconds: a session's minutes are kept to two decimals,
     which a person does not read as seconds."""
     return spoken(timedelta(seconds=round(seconds)))
+
+DEVICE_NAME_MOST = 64  # a name to tell machines apart in a line of `status`, not a description
+
+
+def device_name(text: str) -> str:
+    """`[sync] device`, and the name another device's device.json gives it in the sync folder: shown in one
+    line of `status` and `sync`, so held to the same rules wherever it comes from."""
+    one_line(text, "laptop")
+    if not text.strip():
+        raise ValueError('is empty (name this machine, e.g. "laptop")')
+    if len(text) > DEVICE_NAME_MOST:
+        raise ValueError(f'is {len(text)} characters long (use at most {DEVICE_NAME_MOST}, e.g. "laptop")')
+    return text
+
+
+def one_line(text: str, example: str) -> None:
+    """A line break or other control character would break the one-line messages the value appears in."""
+    if any(ord(char) < 32 or ord(char) == 127 for char in text):
+        raise ValueError(f'holds a line break or control character (write it on one line, e.g. "{example}")')

@@ -20,7 +20,7 @@ from handhabit.core.schedule import UTC
 from handhabit.daemon.live_config import LiveConfig
 from handhabit.daemon.recorder import Recorder
 from handhabit.host.clock import utc_now
-from handhabit.notify.backends import Answer, Answering, Note, Notifier
+from handhabit.notify.note import Answer, Answering, Note, Notifier
 
 log = logging.getLogger(__name__)
 SNOOZE_PREFIX = "snooze:"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from apscheduler.schedulers.base import BaseScheduler
 
-from handhabit.config import Reminder
+from handhabit.config.model import Reminder
 from handhabit.core import holding
 from handhabit.daemon.live_config import LiveConfig
 from handhabit.daemon.recorder import Recorder

@@ -26,7 +26,7 @@ from apscheduler.events import EVENT_JOB_MISSED, EVENT_SCHEDULER_STARTED, JobExe
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.base import BaseScheduler
 
-from handhabit.config import Config, Habit, Reminder
+from handhabit.config.model import Config, Habit, Reminder
 from handhabit.core import firing, habits
 from handhabit.core.pauses import PAUSED, RESUMED, paused_until
 from handhabit.core.schedule import UTC
@@ -43,7 +43,8 @@ from handhabit.daemon.steady import SteadyScheduler
 from handhabit.daemon.sync_rounds import SyncRounds
 from handhabit.host.clock import utc_now
 from handhabit.host.clock import zone as configured_zone
-from handhabit.notify.backends import Answer, Note, Notifier, choose, deliver
+from handhabit.notify.backends import choose, deliver
+from handhabit.notify.note import Answer, Note, Notifier
 from handhabit.store import Store
 
 if TYPE_CHECKING:

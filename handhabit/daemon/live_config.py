@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from handhabit.config import Config, Reminder
+from handhabit.config.model import Config, Reminder
 
 
 @dataclass

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from handhabit.config import Reminder
+from handhabit.config.model import Reminder
 from handhabit.core.records import Event
 from handhabit.host.clock import utc_now
 from handhabit.store import Store, StoreError

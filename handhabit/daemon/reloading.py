@@ -7,7 +7,8 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from handhabit.config import Config, ConfigError, load
+from handhabit.config.loading import load
+from handhabit.config.model import Config, ConfigError
 from handhabit.daemon import readiness, running_config
 from handhabit.daemon.recorder import Recorder
 from handhabit.host.clock import utc_now

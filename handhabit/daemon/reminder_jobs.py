@@ -14,7 +14,7 @@ from apscheduler.events import JobExecutionEvent
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 
-from handhabit.config import Reminder
+from handhabit.config.model import Reminder
 from handhabit.core.units import format_duration
 from handhabit.daemon.answers import SNOOZE_PREFIX
 from handhabit.daemon.live_config import LiveConfig

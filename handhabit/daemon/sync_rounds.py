@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from handhabit.config import Sync
+from handhabit.config.model import Sync
 from handhabit.daemon.live_config import LiveConfig
 from handhabit.host.clock import utc_now
 from handhabit.store import Store, StoreError

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
 
-from handhabit.config import Reminder
+from handhabit.config.model import Reminder
 from handhabit.core.schedule import next_fire
 
 Lookup = Callable[[], "datetime | None"]

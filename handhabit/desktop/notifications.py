@@ -26,7 +26,7 @@ from handhabit.core.units import spoken
 from handhabit.desktop.bus import Bus, BusError, Service
 from handhabit.desktop.owners import NameOwner
 from handhabit.host.clock import utc_now
-from handhabit.notify.backends import ACTIONS, APP_NAME, Answer, Note, NotifyError, escape_markup
+from handhabit.notify.note import ACTIONS, APP_NAME, Answer, Note, NotifyError, escape_markup
 
 log = logging.getLogger(__name__)
 SERVER = Service("org.freedesktop.Notifications", "/org/freedesktop/Notifications", "org.freedesktop.Notifications")

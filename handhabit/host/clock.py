@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from handhabit.config import General
+from handhabit.config.model import General
 from handhabit.host.zones import resolve
 
 

@@ -14,72 +14,16 @@ import subprocess
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING
 
+from handhabit.config.model import Backend
 from handhabit.desktop.addresses import session_bus_address
+from handhabit.notify.note import APP_NAME, Note, Notifier, NotifyError, escape_markup
 
 if TYPE_CHECKING:
     from handhabit.desktop.buses import Buses
 
 log = logging.getLogger(__name__)
-APP_NAME = "handhabit"
-# The buttons of a reminder, as the action keys a server sends back.
-ACTIONS = ("done", "snooze", "skip")
-RECORD_HINT = "done? run: handhabit done"
-
-
-@dataclass(frozen=True)
-class Note:
-    """A reminder as a person sees it: the habit's name over the message, a tip, the day's progress and
-    the routine to start; and which reminder it is, for the buttons' answers."""
-
-    summary: str
-    message: str
-    tip: str
-    progress: str | None
-    routine: str
-    reminder: str = ""
-    habit: str = ""
-    due: datetime | None = None
-    snooze: timedelta = timedelta(minutes=10)
-
-    def body(self, buttons: bool) -> str:
-        """Without buttons the note says how to record a session, so the reminder is one step from done."""
-        lines = [
-            self.message,
-            f"Tip: {self.tip}",
-            " · ".join(filter(None, [self.progress, None if buttons else RECORD_HINT])),
-            f"Guided: handhabit guide {self.routine}",
-        ]
-        return "\n".join(line for line in lines if line)
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A button pressed on a reminder: `action` is one of ACTIONS."""
-
-    action: str
-    note: Note
-    at: datetime
-
-
-class NotifyError(Exception):
-    pass
-
-
-class Notifier(Protocol):
-    name: str
-
-    def send(self, note: Note) -> None: ...
-
-
-@runtime_checkable
-class Answering(Protocol):
-    """A backend whose notifications have buttons: it tells the listener what was pressed."""
-
-    def answers_to(self, listener: Callable[[Answer], None]) -> None: ...
 
 
 class LogNotifier:
@@ -89,13 +33,6 @@ class LogNotifier:
 
     def send(self, note: Note) -> None:
         log.warning("reminder: %s: %s", note.summary, note.body(buttons=False).replace("\n", " / "))
-
-
-def escape_markup(text: str) -> str:
-    """`text` as it reads, for a notification server that takes the body as markup (a small subset of
-    HTML): `&`, `<` and `>` escaped, as `html.escape(text, quote=False)` does. Importing `html` loads its
-    table of 2,000 named entities, half a MiB that the idle daemon would carry for three replacements."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # notify-send returns as soon as the server has the note; a hung bus must not hold a reminder job for long.
@@ -187,20 +124,20 @@ def _on_desktop_bus() -> bool:
     return sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd", "dragonfly"))
 
 
-BACKENDS: dict[str, Callable[[Buses | None], Notifier]] = {
+FACTORIES: dict[Backend, Callable[[Buses | None], Notifier]] = {
     "dbus": through_dbus, "plyer": lambda _buses: PlyerNotifier(), "log": lambda _buses: LogNotifier(),
 }
-AUTO_ORDER = ("dbus", "plyer") if _on_desktop_bus() else ("plyer",)
+AUTO_ORDER: tuple[Backend, ...] = ("dbus", "plyer") if _on_desktop_bus() else ("plyer",)
 
 
-def choose(backend: str, buses: Buses | None = None) -> list[Notifier]:
+def choose(backend: Backend, buses: Buses | None = None) -> list[Notifier]:
     """The configured backend, or under `auto` the first that works, followed by the ones that stand in
     when it fails at a reminder; the list always ends with the log, which always works."""
     chain: list[Notifier] = []
     order = () if backend == "log" else dict.fromkeys([backend, *AUTO_ORDER]) if backend != "auto" else AUTO_ORDER
     for name in order:
         try:
-            chain.append(BACKENDS[name](buses))
+            chain.append(FACTORIES[name](buses))
         except NotifyError as exc:
             if name == backend:
                 log.error("notification backend %s is not usable: %s; choosing another", name, exc)

@@ -34,7 +34,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from handhabit.config import device_name
+from handhabit.core.units import device_name
 from handhabit.host.paths import READ_FOREIGN, private_folder, read_small, write_atomically
 from handhabit.interchange.journal import journals
 

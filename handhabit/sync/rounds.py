@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from handhabit.config import Sync
+from handhabit.config.model import Sync
 from handhabit.core.records import Session, utc_text
 from handhabit.interchange.journal import Later, Position, Reading, read_lines
 from handhabit.store import Store

@@ -24,7 +24,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from handhabit.config import Routine
+from handhabit.config.model import Routine
 from handhabit.core.guide import Walk
 from handhabit.core.visible import PARAGRAPH, visible
 
