@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from handhabit.config.model import Habit, Target
-from handhabit.core.habits import HabitReport, Progress, logical_date, progress, report
+from handhabit.core.habits import HabitReport, logical_date, progress, report
+from handhabit.core.progress import Progress
 from handhabit.core.records import Session
 from handhabit.core.schedule import wall_instant
 from tests.builders import clock_changes, recorded

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from handhabit.config.model import Reminder
 from handhabit.core.firing import Action, Decision, decide
-from handhabit.core.habits import Progress
+from handhabit.core.progress import Progress
 from tests.builders import BEDTIME, BREAK
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handhabit.config.model import Habit, Target
-from handhabit.core.habits import DayReport, HabitReport, Progress, calendar, logical_date, progress, report, week_start
+from handhabit.core.habits import DayReport, HabitReport, calendar, logical_date, progress, report, week_start
+from handhabit.core.progress import Progress
 from handhabit.core.records import Excuse, Session
 from tests.builders import done_on
 

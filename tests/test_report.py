@@ -14,8 +14,9 @@ from rich.text import Text
 
 from handhabit.config.model import Habit, Target
 from handhabit.core.habits import DayReport, HabitReport, report
-from handhabit.core.marks import day_mark, streak_json, streak_table
+from handhabit.core.marks import day_mark, streak_json
 from handhabit.core.records import Excuse, Session
+from handhabit.terminal.streak_table import streak_table
 from tests.builders import done_on
 
 UTC = timezone.utc

@@ -17,6 +17,7 @@ from handhabit.cli.output import complain
 from handhabit.config.loading import load, load_usable
 from handhabit.config.model import Config, ConfigError, Habit
 from handhabit.core import habits
+from handhabit.core.progress import Progress
 from handhabit.core.records import Excuse
 from handhabit.core.units import counted
 from handhabit.host import paths
@@ -123,7 +124,7 @@ class App:
             routine_minutes=self.config.routine(habit.routine).minutes,
         )
 
-    def progress(self, habit: Habit, history: habits.History, excuses: list[Excuse], day: date) -> habits.Progress:
+    def progress(self, habit: Habit, history: habits.History, excuses: list[Excuse], day: date) -> Progress:
         return habits.progress(
             habit, history, excuses, today=day, week_starts_on=self.config.general.week_starts_on,
             routine_minutes=self.config.routine(habit.routine).minutes,

@@ -52,7 +52,9 @@ def streak(app: App, habit: str | None, week_text: str | None, weeks: int | None
         return
     screen = console()
     if not weeks:
-        screen.print(marks.streak_table(today, start, reports))
+        from handhabit.terminal.streak_table import streak_table
+
+        screen.print(streak_table(today, start, reports))
         return
     from handhabit.terminal.heatmap import heatmap, legend
 

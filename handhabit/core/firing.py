@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from handhabit.config.model import Reminder
 from handhabit.core import holding
-from handhabit.core.habits import Progress
+from handhabit.core.progress import Progress
 from handhabit.core.schedule import break_still_due
 from handhabit.core.units import format_duration
 

@@ -20,6 +20,7 @@ from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from handhabit.config.model import Habit, Target
+from handhabit.core.progress import EPSILON, Progress
 from handhabit.core.records import DayTotal, Excuse, Session
 from handhabit.core.schedule import wall_instant
 from handhabit.core.units import counted
@@ -30,8 +31,6 @@ __all__ = [
 ]
 
 HALF_LIFE_DAYS = 13
-# Sums of float minutes (e.g. 3.3 + 3.3 + 3.4) may land a hair under a whole target.
-_EPSILON = 1e-9
 
 
 def logical_date(at: dt.datetime, zone: ZoneInfo, day_starts_at: dt.time) -> dt.date:
@@ -94,46 +93,6 @@ class HabitReport:
         return f"streak {counted(self.current_streak, self.unit)}"
 
 
-@dataclass(frozen=True)
-class Progress:
-    """Today's (or this week's) standing, for `skip_if_met` and the line printed after `done`.
-
-    `met` is what a reminder obeys, so it is also true on excused and not-due days even though `done`
-    may be below `required` there.
-    """
-
-    done: float
-    required: float
-    met: bool
-    per: str = "day"  # "day" | "week"
-    counts: str = "sessions"  # "sessions" | "minutes"
-    due: bool = True
-    excused: bool = False
-
-    @property
-    def amount(self) -> str:
-        amount = f"{_fmt(self.done, floor=True)} of {_fmt(self.required)}"
-        return amount + " min" if self.counts == "minutes" else amount
-
-    @property
-    def text(self) -> str:
-        text = f"{self.amount} this week" if self.per == "week" else f"{self.amount} today"
-        if self.excused:
-            text += " (excused)"
-        elif not self.due:
-            text += " (not due)"
-        return text
-
-
-def _fmt(value: float, *, floor: bool = False) -> str:
-    """Whole numbers without a decimal point; otherwise one decimal, rounded down for amounts done so
-    "10 of 10 min" is never shown while the target is still unmet."""
-    if abs(value - round(value)) < _EPSILON:
-        return str(round(value))
-    shown = math.floor(value * 10 + _EPSILON) / 10 if floor else round(value, 1)
-    return f"{shown:.1f}".removesuffix(".0")
-
-
 def _amount(target: Target) -> float:
     if target.sessions is not None:
         return float(target.sessions)
@@ -143,7 +102,7 @@ def _amount(target: Target) -> float:
 
 
 def _credit(done: float, required: float) -> float:
-    if required <= 0 or done >= required - _EPSILON:
+    if required <= 0 or done >= required - EPSILON:
         return 1.0
     return done / required
 
@@ -314,7 +273,7 @@ def _daily_run(
 def _week_required(amount: float, excused: set[int], first_o: int) -> float:
     """A week with excused days asks proportionally less; 0 means the whole week is excused."""
     free = sum(1 for o in range(first_o, first_o + 7) if o not in excused)
-    return float(math.ceil(amount * free / 7 - _EPSILON))
+    return float(math.ceil(amount * free / 7 - EPSILON))
 
 
 def _week_done(target: Target, buckets: Buckets, first_o: int, stop_o: int) -> float:

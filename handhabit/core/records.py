@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import NamedTuple
 
-from handhabit.core.units import IDENTIFIER, MOST_NAME
-from handhabit.host.zones import known_zone
+from handhabit.core.units import IDENTIFIER, MOST_NAME, known_zone
 
 UTC = timezone.utc
 # Year 9999 ends a week early: a day's end, a week's last day or a local time east of UTC must still be

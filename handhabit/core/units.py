@@ -6,7 +6,10 @@ Each parser raises ValueError with the hint a person needs to fix the value; cal
 from __future__ import annotations
 
 import re
+import zoneinfo
 from datetime import time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -116,3 +119,14 @@ def one_line(text: str, example: str) -> None:
     """A line break or other control character would break the one-line messages the value appears in."""
     if any(ord(char) < 32 or ord(char) == 127 for char in text):
         raise ValueError(f'holds a line break or control character (write it on one line, e.g. "{example}")')
+
+
+@lru_cache(maxsize=1024)
+def known_zone(key: str) -> bool:
+    """A zone this machine's tz database has. ZoneInfo refuses absolute keys and keys with `..` itself
+    (ValueError); a folder or a file that is not TZif ends in other errors, all of which mean "not a zone"."""
+    try:
+        ZoneInfo(key)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True

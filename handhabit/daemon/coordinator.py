@@ -29,6 +29,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from handhabit.config.model import Config, Habit, Reminder
 from handhabit.core import firing, habits
 from handhabit.core.pauses import PAUSED, RESUMED, paused_until
+from handhabit.core.progress import Progress
 from handhabit.core.schedule import UTC
 from handhabit.core.tips import tip
 from handhabit.core.units import counted
@@ -60,7 +61,7 @@ def compose(reminder: Reminder, habit: Habit, progress: str | None, tip: str, du
                 snooze=snooze)
 
 
-def _progress(live: LiveConfig, recorder: Recorder, habit_id: str, now: datetime) -> habits.Progress | None:
+def _progress(live: LiveConfig, recorder: Recorder, habit_id: str, now: datetime) -> Progress | None:
     """The habit's standing, which the targets' gates read: None when the database cannot tell it."""
     config, store = live.config, recorder.store
     habit = config.habit(habit_id)
@@ -157,10 +158,7 @@ class Daemon:
         """Blocks until SIGTERM or SIGINT; SIGHUP reloads the config, SIGUSR1 re-reads the snoozes."""
         self.schedule_jobs()
         self.watch_desktop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, self._on_stop_signal)
-        signal.signal(signal.SIGHUP, self._on_reload_signal)
-        signal.signal(signal.SIGUSR1, self._on_snooze_signal)
+        _answer_signals(self)
         self.scheduler.add_listener(self._on_started, EVENT_SCHEDULER_STARTED)
         self.scheduler.start()
         self.presence.close()
@@ -174,20 +172,6 @@ class Daemon:
         log.info("handhabit is running with %s", counted(len(self.config.reminders), "reminder"))
         self.reloading.publish(self.config)
         readiness.notify("READY=1", f"STATUS={self.status()}")
-
-    def _on_stop_signal(self, signum: int, frame: FrameType | None) -> None:
-        log.info("%s received, stopping", signal.Signals(signum).name)
-        readiness.notify("STOPPING=1")
-        self.scheduler.shutdown(wait=False)
-
-    def _on_reload_signal(self, signum: int, frame: FrameType | None) -> None:
-        # A signal handler interrupts the main thread anywhere, possibly inside the scheduler's lock:
-        # the reload runs on a thread of its own, which takes the locks like any job.
-        threading.Thread(target=self.reload, args=("SIGHUP",), name="reload", daemon=True).start()
-
-    def _on_snooze_signal(self, signum: int, frame: FrameType | None) -> None:
-        """`handhabit snooze` recorded a snooze: schedule it now rather than at the next heartbeat."""
-        threading.Thread(target=self.check_snoozes, name="snoozes", daemon=True).start()
 
     def reload(self, why: str) -> bool:
         """Reads the config again (`reloading`) and, when it is good, puts it in force everywhere at once."""
@@ -284,3 +268,25 @@ class Daemon:
         so it is woken now to fire what is within its grace and record the rest as missed."""
         log.info("the machine woke from sleep: catching up on the reminders")
         self.scheduler.wakeup()
+
+
+def _answer_signals(daemon: Daemon) -> None:
+    """SIGTERM and SIGINT stop, SIGHUP reloads the config, SIGUSR1 (from `handhabit snooze`) re-reads the
+    snoozes. A signal handler interrupts the main thread anywhere, possibly inside the scheduler's lock:
+    a reload or a snooze runs on a thread of its own, which takes the locks like any job."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        log.info("%s received, stopping", signal.Signals(signum).name)
+        readiness.notify("STOPPING=1")
+        daemon.scheduler.shutdown(wait=False)
+
+    def reload(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(target=daemon.reload, args=("SIGHUP",), name="reload", daemon=True).start()
+
+    def snoozes(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(target=daemon.check_snoozes, name="snoozes", daemon=True).start()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
+    signal.signal(signal.SIGHUP, reload)
+    signal.signal(signal.SIGUSR1, snoozes)

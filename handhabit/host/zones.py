@@ -14,24 +14,15 @@ import os
 import re
 import zoneinfo
 from collections.abc import Callable, Mapping
-from functools import cache, lru_cache
+from functools import cache
 from zoneinfo import ZoneInfo
+
+from handhabit.core.units import known_zone
 
 LOCALTIME = "/etc/localtime"
 # What a POSIX TZ rule string starts with: a zone abbreviation (letters, or anything in <>) and an offset.
 # Only such a TZ pays for reading every zone file to find the zones that follow it.
 POSIX_RULE = re.compile(r"(?:[A-Za-z]{3,}|<[A-Za-z0-9+-]{3,}>)[+-]?[0-9]")
-
-
-@lru_cache(maxsize=1024)
-def known_zone(key: str) -> bool:
-    """A zone this machine's tz database has. ZoneInfo refuses absolute keys and keys with `..` itself
-    (ValueError); a folder or a file that is not TZif ends in other errors, all of which mean "not a zone"."""
-    try:
-        ZoneInfo(key)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        return False
-    return True
 
 
 def _key_of_file(path: str) -> str | None:

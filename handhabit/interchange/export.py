@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from handhabit.core.records import Deletion, Event, Excuse, Flaw, Record, Session, flaws, parse_utc, utc_text
-from handhabit.host.zones import known_zone
+from handhabit.core.units import known_zone
 
 FORMAT = "handhabit-export"
 # 2: excuses carry `deleted_utc` (`unskip`). Version 1 files are still read: their excuses all count.
