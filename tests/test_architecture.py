@@ -22,7 +22,7 @@ def test_the_core_imports_no_shell_and_no_library_with_io() -> None:
 
 def test_the_config_model_the_core_reads_is_as_pure() -> None:
     # socket only for the host name, the default name of a device in a sync folder
-    assert outside_imports(PACKAGE, "handhabit.config.model", ("handhabit.core", "socket.")) == []
+    assert outside_imports(PACKAGE, "handhabit.config.model", ("handhabit.core", "socket")) == []
 
 
 def test_no_import_cycle_between_handhabit_modules() -> None:

@@ -37,7 +37,7 @@ from handhabit.config.default import DEFAULT_CONFIG
 from handhabit.config.loading import builtin
 from handhabit.config.model import ConfigError
 from handhabit.config.sections import parse
-from handhabit.interchange.export import BadImport, read_export
+from handhabit.interchange.importing import BadImport, read_export
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -20,9 +20,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handhabit.core.records import Event, Excuse, Session
-from handhabit.interchange.export import CSV_COLUMNS, BadImport, Records, export_csv, export_json, read_export
+from handhabit.interchange.export import CSV_COLUMNS
+from handhabit.interchange.importing import BadImport, Records, read_export
 from handhabit.store import InvalidRecord, Store, StoreError
 from tests.builders import stored
+from tests.exports import export_csv, export_json
 
 ROOT = Path(__file__).parent.parent
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from handhabit.core.records import TABLE_OF, Deletion, Event, Excuse, Session, utc_text
 from handhabit.interchange.journal import MOST_LINE, Change, Position, Reading, encode, journals, read_lines
-from handhabit.sync.merge import History, merge
+from tests.merge_oracle import History, merge
 
 UTC = timezone.utc
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

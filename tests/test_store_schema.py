@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from handhabit.core.records import Event, Excuse, Session
-from handhabit.interchange.export import to_row
+from handhabit.interchange.rows import to_row
 from handhabit.store.migrations import migrations
 from handhabit.store.schema import APPLICATION_ID, SCHEMA_VERSION
 from tests.builders import ROOT, stored

@@ -1,5 +1,5 @@
 """The database's side of sync: what a change made here leaves in the outbox, the history queued once, and
-the merge of other devices' changes, held to the pure merge (`sync.merge`) as its oracle, on real SQLite."""
+the merge of other devices' changes, held to the pure merge (`tests/merge_oracle.py`) as its oracle, on real SQLite."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 from handhabit.core.excusing import TakeBack
 from handhabit.core.records import TABLE_OF, Deletion, Event, Excuse, Session
-from handhabit.interchange.export import from_row
 from handhabit.interchange.journal import Change, Position, read_lines
+from handhabit.interchange.rows import from_row
 from handhabit.store import Store
-from handhabit.sync.merge import History, merge
+from tests.merge_oracle import History, merge
 from tests.test_journal import EVENT, EXCUSE, JOURNALS, SESSION, T0
 
 UTC = timezone.utc

@@ -101,15 +101,15 @@ def init(app: App, force: bool) -> None:
 @click.pass_obj
 def export(app: App, file_format: str, output: str | None) -> None:
     """Write all records out: JSON to back up or move to another machine, CSV for a spreadsheet."""
-    from handhabit.interchange import export as interchange
+    from handhabit.interchange.export import csv_document, json_document, live
 
     target = None if output is None or output == "-" else export_target(app, output)
     rows = app.reader.all_rows()
     if file_format == "json":
-        text, written = interchange.json_document(rows), records_words(len(rows.sessions), len(rows.excuses),
+        text, written = json_document(rows), records_words(len(rows.sessions), len(rows.excuses),
                                                                        len(rows.events))
     else:
-        text, written = interchange.csv_document(rows.sessions), counted(len(interchange.live(rows.sessions)),
+        text, written = csv_document(rows.sessions), counted(len(live(rows.sessions)),
                                                                          "session")
     data = text.encode("utf-8")  # bytes, so the locale can neither mangle notes nor turn \n into \r\n
     if target is None:
@@ -160,7 +160,7 @@ def import_(app: App, file: str) -> None:
 
     The whole file is checked first: a file with any problem changes nothing. FILE may be - for stdin.
     """
-    from handhabit.interchange import export as interchange
+    from handhabit.interchange import importing
 
     name = "stdin" if file == "-" else file
     try:
@@ -168,8 +168,8 @@ def import_(app: App, file: str) -> None:
     except OSError as exc:
         raise RuntimeFailure(f"cannot read {file}: {exc.strerror or exc}") from None
     try:
-        records = interchange.read_export(data, utc_now())
-    except interchange.BadImport as exc:
+        records = importing.read_export(data, utc_now())
+    except importing.BadImport as exc:
         raise Failure(f"{name}: {exc}") from None
     known = {habit.id for habit in app.config.habits}  # before writing: a broken config stops the import unchanged
     added = app.store.import_records(records.sessions, records.excuses, records.events)

@@ -276,3 +276,9 @@ def flaws(record: Record | Deletion, now: datetime | None = None) -> list[Flaw]:
     if isinstance(record, Deletion):
         return deletion_flaws(record, now)
     return event_flaws(record, now)
+
+
+def honest(done_at: datetime | None, deleted: datetime) -> bool:
+    """Whether a record can have been deleted at `deleted`: a session not more than the clock bound before
+    it was done (`done_at`); an excuse (None) may be taken back any time, also long before its days."""
+    return done_at is None or deleted >= done_at - AHEAD

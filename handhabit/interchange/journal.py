@@ -36,7 +36,8 @@ from datetime import datetime
 from typing import Any
 
 from handhabit.core.records import AHEAD, FIRST_INSTANT, Deletion, Event, Excuse, Flaw, Session, flaws, utc_text
-from handhabit.interchange.export import read_record, to_row
+from handhabit.interchange.importing import read_record
+from handhabit.interchange.rows import to_row
 
 VERSION = 1
 MOST_LINE = 128 * 1024  # bytes: a line handhabit writes is a few hundred; its texts are bounded (records.MOST_TEXT)

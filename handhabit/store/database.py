@@ -41,7 +41,7 @@ from handhabit.core.records import (
     parse_utc,
     utc_text,
 )
-from handhabit.interchange.export import R, Row, Rows, UnreadableRow, from_row, to_row
+from handhabit.interchange.rows import R, Row, Rows, UnreadableRow, from_row, to_row
 from handhabit.store.errors import InvalidRecord, StoreError, translate
 from handhabit.store.opening import open_for_reading, open_for_writing
 

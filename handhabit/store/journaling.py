@@ -1,10 +1,11 @@
 """The database's side of sync (`handhabit.sync`), on the caller's open transaction: the outbox of journal
-lines a local change leaves, this installation's id, and the merge of other devices' changes by the rules
-of `sync.merge` (insert or ignore by id; deleted at the earliest mark seen, also a mark that came first).
+lines a local change leaves, this installation's id, and the merge of other devices' changes by two rules
+(insert or ignore by id; deleted at the earliest mark seen, also a mark that came first), which
+tests/merge_oracle.py states as plain values for the property tests to hold this merge to.
 
 Merged sessions are numbered (`seq`) as they arrive, so `undo` here can take back what was just done there;
 merged events are not, like imported ones, so another machine's pause or snooze never acts here. A deletion
-`sync.merge.honest` refuses, and a mark beyond the `MOST_PENDING` waiting for their records, are counted as
+`records.honest` refuses, and a mark beyond the `MOST_PENDING` waiting for their records, are counted as
 "refused" for the caller to name the device that sent them; the record stays as it was.
 """
 
@@ -17,10 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from handhabit.core.records import TABLE_OF, Deletion, Event, Record, Session, parse_utc, utc_text
-from handhabit.interchange.export import to_row
+from handhabit.core.records import TABLE_OF, Deletion, Event, Record, Session, honest, parse_utc, utc_text
 from handhabit.interchange.journal import Change, Position, encode
-from handhabit.sync.merge import honest
+from handhabit.interchange.rows import to_row
 
 # Deletion marks whose record has not come may wait here; a device that sends more (for ids no device ever
 # recorded) is refused, so it cannot fill the database. An honest history has a handful at a time.

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from handhabit.core.records import FIRST_INSTANT, TABLE_OF, Excuse, Session
-from handhabit.interchange.export import UnreadableRow, from_row
+from handhabit.interchange.rows import UnreadableRow, from_row
 
 D = TypeVar("D", Session, Excuse)
 LEAST_PREFIX = 4  # the shortest start of an id that `restore` takes for the whole

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from handhabit.core.records import AHEAD, TABLE_OF, Deletion, Event, Record, Session
+from handhabit.core.records import TABLE_OF, Deletion, Event, Record, Session, honest
 from handhabit.interchange.journal import Change
 
 Key = tuple[str, str]  # (table, id): an id is unique in its table
@@ -57,12 +57,6 @@ def merge(history: History, changes: Iterable[Change]) -> History:
 
 def _earliest(one: datetime | None, other: datetime | None) -> datetime | None:
     return other if one is None else one if other is None else min(one, other)
-
-
-def honest(done_at: datetime | None, deleted: datetime) -> bool:
-    """Whether a record can have been deleted at `deleted`: a session not more than the clock bound before
-    it was done (`done_at`); an excuse (None) may be taken back any time, also long before its days."""
-    return done_at is None or deleted >= done_at - AHEAD
 
 
 def _deleted(record: Record, at: datetime | None) -> Record:
