@@ -284,7 +284,7 @@ def stored(db: Path, table: str, order: str = "rowid") -> list[tuple[object, ...
     import sqlite3
     from dataclasses import fields
 
-    from handhabit.store.database import TABLE_OF
+    from handhabit.core.records import TABLE_OF
 
     names = next(", ".join(item.name for item in fields(kind)) for kind, name in TABLE_OF.items() if name == table)
     if not db.exists():

@@ -18,7 +18,8 @@ from datetime import datetime
 from typing import TypeVar
 
 from handhabit.core.records import FIRST_INSTANT, TABLE_OF, Excuse, Session
-from handhabit.interchange.rows import UnreadableRow, from_row
+from handhabit.interchange.rows import UnreadableRow, from_row, to_row
+from handhabit.store.base import EXCUSES_MARKED, StoreBase, guarded, insert_sql
 
 D = TypeVar("D", Session, Excuse)
 LEAST_PREFIX = 4  # the shortest start of an id that `restore` takes for the whole
@@ -38,7 +39,7 @@ class Deleted:
     live_again: bool
 
 
-def deleted(conn: sqlite3.Connection, prefix: str = "", *, excuses: bool = True) -> list[Deleted]:
+def all_deleted(conn: sqlite3.Connection, prefix: str = "", *, excuses: bool = True) -> list[Deleted]:
     """The deleted sessions (and excuses, unless the schema is older than their mark) whose id starts with
     `prefix`, newest deletion first (and of those deleted at once, the last recorded first). A row no command
     can read is left out: its copy could not be read either."""
@@ -67,7 +68,7 @@ def _deleted(conn: sqlite3.Connection, kind: type[D], prefix: str) -> list[Delet
 def named(conn: sqlite3.Connection, prefix: str) -> list[Deleted]:
     """The deleted records a typed id names: the one with exactly that id, else every one it begins, when it
     is LEAST_PREFIX characters or more (fewer would too easily name a record the person did not mean)."""
-    found = deleted(conn, prefix)
+    found = all_deleted(conn, prefix)
     exact = [item for item in found if item.record.id == prefix]
     return exact or (found if len(prefix) >= LEAST_PREFIX else [])
 
@@ -78,3 +79,28 @@ def copy_of(record: Session | Excuse, new_id: str, now: datetime) -> Session | E
     if isinstance(record, Session):
         return replace(record, id=new_id, recorded_utc=now, deleted_utc=None)
     return replace(record, id=new_id, deleted_utc=None)
+
+
+class Restoring(StoreBase):
+    """The store's part in `restore`: the deleted records listed, and one brought back as a copy."""
+
+    @guarded
+    def deleted(self) -> list[Deleted]:
+        """Every deleted session and excuse, newest deletion first: what `restore` lists."""
+        return all_deleted(self.conn, excuses=self._schema >= EXCUSES_MARKED)
+
+    @guarded
+    def restore(self, prefix: str, new_id: str, now: datetime) -> tuple[list[Deleted], Session | Excuse | None]:
+        """Brings back the deleted record `prefix` names as a copy (`store.restoring` says why), checked and
+        journaled as every new record is. Returns the deleted records `prefix` names, and the copy when it
+        names one with no live copy yet."""
+        with self._writing() as conn:
+            found = named(conn, prefix)
+            if len(found) != 1 or found[0].live_again:
+                return found, None
+            copy = copy_of(found[0].record, new_id, now)
+            self._check(copy)
+            row = to_row(copy)
+            conn.execute(insert_sql(TABLE_OF[type(copy)], row, counted=isinstance(copy, Session)), list(row.values()))
+            self._journal(conn, [copy])
+        return found, copy
