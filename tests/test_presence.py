@@ -13,7 +13,8 @@ from jeepney import DBusAddress, new_signal
 from jeepney.io.blocking import open_dbus_connection
 
 from handhabit.desktop.bus import Bus
-from handhabit.desktop.presence import LOCKED, Presence, changed_properties, reason, span
+from handhabit.desktop.presence.seen import LOCKED, changed_properties, reason, span
+from handhabit.desktop.presence.watcher import PresenceWatcher
 from handhabit.desktop.sleep import watch_sleep
 from tests.desktop import wait_for
 from tests.fake_desktop import HAVE_DBUS_DAEMON, FakeIdleMonitor, FakeLogind, FakeScreenSaver, PrivateBus
@@ -66,14 +67,14 @@ def connect() -> Iterator[Callable[[PrivateBus, str], Bus]]:
 
 
 @pytest.fixture
-def watch() -> Iterator[Callable[..., tuple[Presence, Counter]]]:
-    """Starts a Presence with an on_back counter; closes it after the test."""
-    made: list[Presence] = []
+def watch() -> Iterator[Callable[..., tuple[PresenceWatcher, Counter]]]:
+    """Starts a PresenceWatcher with an on_back counter; closes it after the test."""
+    made: list[PresenceWatcher] = []
 
     def watch(session: Bus | None, system: Bus | None, away_after: timedelta = MINUTE,
-              poll_every: float = 15.0) -> tuple[Presence, Counter]:
+              poll_every: float = 15.0) -> tuple[PresenceWatcher, Counter]:
         backs = Counter()
-        presence = Presence(session, system, away_after, backs, poll_every=poll_every)
+        presence = PresenceWatcher(session, system, away_after, backs, poll_every=poll_every)
         made.append(presence)
         presence.start()
         return presence, backs
@@ -118,7 +119,7 @@ def test_properties_changed_carries_values_or_only_names() -> None:
 # locked
 @needs_dbus
 def test_logind_lock_of_the_users_display_session(system_bus: PrivateBus, connect: Callable[[PrivateBus, str], Bus],
-                                                  watch: Callable[..., tuple[Presence, Counter]]) -> None:
+                                                  watch: Callable[..., tuple[PresenceWatcher, Counter]]) -> None:
     with FakeLogind(system_bus.address, session_id="7") as logind:
         presence, backs = watch(None, connect(system_bus, "system bus"))
         assert [call.body for call in logind.calls("Get")] == [("org.freedesktop.login1.User", "Display")]
@@ -139,7 +140,7 @@ def test_logind_lock_of_the_users_display_session(system_bus: PrivateBus, connec
 @needs_dbus
 def test_logind_auto_session_where_no_display_and_only_names_change(
         system_bus: PrivateBus, connect: Callable[[PrivateBus, str], Bus],
-        watch: Callable[..., tuple[Presence, Counter]]) -> None:
+        watch: Callable[..., tuple[PresenceWatcher, Counter]]) -> None:
     with FakeLogind(system_bus.address, graphical=False, locked=True, invalidate_only=True) as logind:
         presence, backs = watch(None, connect(system_bus, "system bus"))
         assert [call.body for call in logind.calls("GetSession")] == [("auto",)]
@@ -153,7 +154,7 @@ def test_logind_auto_session_where_no_display_and_only_names_change(
 @needs_dbus
 @pytest.mark.parametrize("name", ["org.gnome.ScreenSaver", "org.freedesktop.ScreenSaver"])
 def test_screensaver_active_changed(name: str, session_bus: PrivateBus, connect: Callable[[PrivateBus, str], Bus],
-                                    watch: Callable[..., tuple[Presence, Counter]]) -> None:
+                                    watch: Callable[..., tuple[PresenceWatcher, Counter]]) -> None:
     with FakeScreenSaver(session_bus.address, name) as saver:
         presence, backs = watch(connect(session_bus, "session bus"), None)
         assert saver.count("GetActive") == 1
@@ -170,7 +171,7 @@ def test_screensaver_active_changed(name: str, session_bus: PrivateBus, connect:
 @needs_dbus
 def test_mutter_idle_watch_then_user_active_and_rearmed_after_a_restart(
         session_bus: PrivateBus, connect: Callable[[PrivateBus, str], Bus],
-        watch: Callable[..., tuple[Presence, Counter]]) -> None:
+        watch: Callable[..., tuple[PresenceWatcher, Counter]]) -> None:
     with FakeIdleMonitor(session_bus.address) as mutter:
         bus = connect(session_bus, "session bus")
         presence, backs = watch(bus, None)
@@ -204,7 +205,7 @@ def test_mutter_idle_watch_then_user_active_and_rearmed_after_a_restart(
 @needs_dbus
 def test_kde_idle_time_is_polled_only_while_a_reminder_waits(
         session_bus: PrivateBus, connect: Callable[[PrivateBus, str], Bus],
-        watch: Callable[..., tuple[Presence, Counter]]) -> None:
+        watch: Callable[..., tuple[PresenceWatcher, Counter]]) -> None:
     with FakeScreenSaver(session_bus.address, "org.freedesktop.ScreenSaver", idle_seconds=5) as kde:
         presence, backs = watch(connect(session_bus, "session bus"), None, poll_every=0.05)
         assert presence.away() is None
@@ -236,7 +237,7 @@ def test_kde_idle_time_is_polled_only_while_a_reminder_waits(
 @needs_dbus
 def test_logind_idle_hint_where_nothing_else_tells_idleness(
         system_bus: PrivateBus, connect: Callable[[PrivateBus, str], Bus],
-        watch: Callable[..., tuple[Presence, Counter]]) -> None:
+        watch: Callable[..., tuple[PresenceWatcher, Counter]]) -> None:
     with FakeLogind(system_bus.address) as logind:
         presence, backs = watch(None, connect(system_bus, "system bus"))
         now = time.time_ns() // 1000
@@ -256,13 +257,13 @@ def test_logind_idle_hint_where_nothing_else_tells_idleness(
 
 # nothing answers
 def test_no_buses_count_as_present_said_once(caplog: pytest.LogCaptureFixture,
-                                             watch: Callable[..., tuple[Presence, Counter]]) -> None:
+                                             watch: Callable[..., tuple[PresenceWatcher, Counter]]) -> None:
     with caplog.at_level(logging.DEBUG, logger=PRESENCE_LOG):
         presence, _ = watch(None, None)
         assert presence.away() is None
         presence.watch_for_return(True)
         assert presence.away() is None
-    said = [record for record in caplog.records if record.name == PRESENCE_LOG]
+    said = [record for record in caplog.records if record.name.startswith(PRESENCE_LOG)]
     assert [(r.levelno, r.getMessage()) for r in said] == [
         (logging.INFO, "no presence service answers (no session bus; no system bus): you count as present")]
     assert not [thread for thread in threading.enumerate() if thread.name == "presence poll"]
@@ -271,12 +272,12 @@ def test_no_buses_count_as_present_said_once(caplog: pytest.LogCaptureFixture,
 @needs_dbus
 def test_empty_buses_count_as_present_said_once(caplog: pytest.LogCaptureFixture, system_bus: PrivateBus,
                                                 session_bus: PrivateBus, connect: Callable[[PrivateBus, str], Bus],
-                                                watch: Callable[..., tuple[Presence, Counter]]) -> None:
+                                                watch: Callable[..., tuple[PresenceWatcher, Counter]]) -> None:
     with caplog.at_level(logging.INFO, logger=PRESENCE_LOG):
         presence, _ = watch(connect(session_bus, "session bus"), connect(system_bus, "system bus"))
         assert presence.away() is None
         presence.watch_for_return(True)
-    said = [record.getMessage() for record in caplog.records if record.name == PRESENCE_LOG]
+    said = [record.getMessage() for record in caplog.records if record.name.startswith(PRESENCE_LOG)]
     assert len(said) == 1
     assert said[0].startswith("no presence service answers (none of org.gnome.ScreenSaver")
     assert said[0].endswith("no org.freedesktop.login1 on the system bus): you count as present")
@@ -286,7 +287,7 @@ def test_empty_buses_count_as_present_said_once(caplog: pytest.LogCaptureFixture
 @needs_dbus
 def test_subscriptions_work_again_after_the_bus_restarts(
         system_bus: PrivateBus, session_bus: PrivateBus, connect: Callable[[PrivateBus, str], Bus],
-        watch: Callable[..., tuple[Presence, Counter]]) -> None:
+        watch: Callable[..., tuple[PresenceWatcher, Counter]]) -> None:
     with FakeLogind(system_bus.address) as logind, FakeIdleMonitor(session_bus.address) as mutter:
         session, system = connect(session_bus, "session bus"), connect(system_bus, "system bus")
         presence, backs = watch(session, system)

@@ -24,7 +24,7 @@ BACK_PREFIX = "back:"
 
 
 class Presence(Protocol):
-    """Whether the person is at the machine (`desktop.presence`)."""
+    """Whether the person is at the machine (`desktop.presence.watcher`)."""
 
     def away(self) -> str | None: ...
 
@@ -64,9 +64,9 @@ class Away:
         """Starts watching presence where the buses offer it and break reminders are to be held."""
         if buses is None or not self.live.config.notify.hold_while_away or not isinstance(self.presence, AlwaysPresent):
             return
-        from handhabit.desktop.presence import Presence as DesktopPresence
+        from handhabit.desktop.presence.watcher import PresenceWatcher
 
-        presence = DesktopPresence(buses.session(), buses.system(), self.live.config.notify.away_after,
+        presence = PresenceWatcher(buses.session(), buses.system(), self.live.config.notify.away_after,
                                    on_back=self.on_back)
         presence.start()
         self.presence = presence
