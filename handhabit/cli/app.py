@@ -4,7 +4,7 @@ config, 1 for what could not be done), and the small helpers that print."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -58,12 +58,19 @@ class App:
     config_path: Path
     db_path: Path
     verbose: bool
+    _config: Config | None = field(default=None, init=False, repr=False)
+    _store: Store | None = field(default=None, init=False, repr=False)
 
-    @cached_property
+    @property
     def config(self) -> Config:
         """What a command that records or reads the record runs on: the file without its broken reminders,
         routines and notification settings, told in one warning line. A session done is recorded while a
         reminder has a typo; `check` and `run` take `whole_config`."""
+        if self._config is None:
+            self._config = self._usable_config()
+        return self._config
+
+    def _usable_config(self) -> Config:
         try:
             config, problems = load_usable(self.config_path)
         except ConfigError as exc:
@@ -81,19 +88,26 @@ class App:
             config = load(self.config_path)
         except ConfigError as exc:
             raise Failure(str(exc), exc.lines) from None
-        self.__dict__["config"] = config  # what the command goes on to use is the same config
+        self._config = config  # what the command goes on to use is the same config
         return config
 
     @cached_property
     def zone(self) -> ZoneInfo:
         return zone(self.config.general, warn=lambda text: complain(f"warning: {text}"))
 
-    @cached_property
+    @property
     def store(self) -> Store:
         """For the commands that record; created, migrated and checked as handhabit's on first use."""
-        from handhabit.store import Store  # sqlite-utils is a third of start-up; --help and check skip it
+        if self._store is None:
+            from handhabit.store import Store  # sqlite-utils is a third of start-up; --help and check skip it
 
-        return Store(self.db_path, journaling=self.config.sync.folder is not None)
+            self._store = Store(self.db_path, journaling=self.config.sync.folder is not None)
+        return self._store
+
+    @property
+    def recorded_in(self) -> Store | None:
+        """The store this command opened to record, if it did: only then can there be anything to send."""
+        return self._store
 
     @cached_property
     def reader(self) -> Store:

@@ -155,7 +155,8 @@ def snooze(app: App, duration: str | None) -> None:
     if isinstance(fire, NothingToSnooze):
         say(f"Nothing to snooze: {fire.reason}.")
         return
-    reminder = next(r for r in config.reminders if r.id == fire.reminder)
+    assert fire.reminder is not None  # `snoozable` gives only the fire of a reminder in the config
+    reminder = config.reminder(fire.reminder)
     until = now + (length or config.notify.snooze)
     app.store.add_event(snooze_event(str(uuid.uuid4()), now, reminder.id, reminder.habit, until))
     name = visible(config.habit(reminder.habit).name)

@@ -33,14 +33,15 @@ def what(counts: Counter[str]) -> str:
 
 def send_after(app: App) -> None:
     """After a command that recorded something: its journal lines to the folder, if sync is set up."""
-    if "store" not in app.__dict__ or not app.store.journaling:
+    store = app.recorded_in
+    if store is None or not store.journaling:
         return
     from handhabit.store import StoreError
     from handhabit.sync.folder import SyncFolderError
     from handhabit.sync.rounds import folder_of, send
 
     try:
-        send(app.store, folder_of(app.store, app.config.sync), utc_now())
+        send(store, folder_of(store, app.config.sync), utc_now())
     except (SyncFolderError, StoreError) as exc:
         complain(f"warning: recorded here, not yet in the sync folder: {exc}")
 

@@ -127,6 +127,9 @@ class Config:
     def routine(self, routine_id: str) -> Routine:
         return _one(self.routines, routine_id, "routine")
 
+    def reminder(self, reminder_id: str) -> Reminder:
+        return _one(self.reminders, reminder_id, "reminder")
+
 
 def _one(items: tuple[Named, ...], wanted: str, what: str) -> Named:
     for item in items:

@@ -16,7 +16,8 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from handhabit.config.model import Reminder
-from handhabit.core.schedule import UTC, wall_instant
+from handhabit.core.records import UTC
+from handhabit.core.schedule import wall_instant
 
 
 class Outcome(Enum):

@@ -8,12 +8,11 @@ duration happens in UTC; the zone is used only to turn a wall-clock time on a da
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from handhabit.config.model import Reminder
-
-UTC = timezone.utc
+from handhabit.core.records import UTC
 
 _LOOKAHEAD_DAYS = 9  # one full week of days plus the partial days at both ends
 

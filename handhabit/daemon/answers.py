@@ -15,8 +15,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from handhabit.core import habits, snoozes
-from handhabit.core.records import Session
-from handhabit.core.schedule import UTC
+from handhabit.core.records import UTC, Session
 from handhabit.daemon.live_config import LiveConfig
 from handhabit.daemon.recorder import Recorder
 from handhabit.host.clock import utc_now

@@ -30,7 +30,7 @@ from handhabit.config.model import Config, Habit, Reminder
 from handhabit.core import firing, habits
 from handhabit.core.pauses import PAUSED, RESUMED, paused_until
 from handhabit.core.progress import Progress
-from handhabit.core.schedule import UTC
+from handhabit.core.records import UTC
 from handhabit.core.tips import tip
 from handhabit.core.units import counted
 from handhabit.daemon import readiness, running_config
