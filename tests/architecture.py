@@ -142,3 +142,23 @@ def too_long(root: Path, most_lines: int, most_class_lines: int) -> list[str]:
                 if length > most_class_lines:
                     found.append(f"{where}:{node.lineno}: class {node.name} is {length} lines")
     return found
+
+
+def upward_imports(root: Path, layers: dict[str, int], exceptions: tuple[str, ...] = ()) -> list[str]:
+    """The imports from a folder to one of a higher layer, naming both modules. `layers`: a folder's dotted
+    name (or a module's, which wins over its folder's) to its layer, 0 at the bottom."""
+
+    def layer(name: str) -> int | None:
+        while name:
+            if name in layers:
+                return layers[name]
+            name = name.rpartition(".")[0]
+        return None
+
+    found = []
+    for module, targets in graph(root).items():
+        for target in sorted(targets):
+            low, high = layer(module), layer(target)
+            if low is not None and high is not None and high > low and target not in exceptions:
+                found.append(f"{module} (layer {low}) imports {target} (layer {high})")
+    return found

@@ -5,10 +5,31 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from handhabit.store import Store
+from tests import rig
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    rig.current = item
+
+
+_popen_init = subprocess.Popen.__init__
+
+
+def _checked_popen_init(self: subprocess.Popen[Any], args: Any, *more: Any, **options: Any) -> None:
+    rig.starting_process(args)
+    _popen_init(self, args, *more, **options)
+
+
+subprocess.Popen.__init__ = _checked_popen_init  # type: ignore[method-assign]
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    rig.current = None
 
 
 @pytest.fixture

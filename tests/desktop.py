@@ -23,6 +23,8 @@ from typing import Any
 
 import pytest
 
+from tests.rig import entering_rig
+
 TOOLS = ("dbus-run-session", "Xvfb", "dunst", "dunstctl", "notify-send")
 missing = [tool for tool in TOOLS if shutil.which(tool) is None]
 needs_desktop = pytest.mark.skipif(bool(missing), reason=f"not installed: {', '.join(missing)} (.ci/run installs them)")
@@ -144,6 +146,7 @@ class Desktop:
 
 @contextmanager
 def desktop(tmp_env: dict[str, str]) -> Iterator[Desktop]:
+    entering_rig("a session bus, Xvfb and dunst")
     folder = Path(tempfile.mkdtemp(prefix="handhabit-dunst-"))
     try:
         (folder / "dunstrc").write_text(_DUNSTRC.format(menu=_menu_command(folder)), encoding="utf-8")

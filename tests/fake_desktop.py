@@ -48,6 +48,8 @@ from jeepney import new_signal as jeepney_signal
 from jeepney.bus_messages import MatchRule, message_bus
 from jeepney.io.threading import DBusConnection, ReceiveStopped, open_dbus_connection
 
+from tests.rig import entering_rig
+
 log = logging.getLogger(__name__)
 
 HAVE_DBUS_DAEMON = shutil.which("dbus-daemon") is not None
@@ -93,6 +95,7 @@ class PrivateBus:
     def start(self) -> PrivateBus:
         if self._process is not None:
             return self
+        entering_rig("a private dbus-daemon")
         process = subprocess.Popen(
             ["dbus-daemon", "--nofork", "--print-address=1", f"--config-file={self.folder / 'bus.conf'}"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

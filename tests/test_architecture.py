@@ -8,12 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.architecture import cycle, graph, outside_imports, too_long
+from tests.architecture import cycle, graph, outside_imports, too_long, upward_imports
 
 PACKAGE = Path(__file__).resolve().parent.parent / "handhabit"
 # The core reads the config's frozen dataclasses, and nothing else of handhabit outside itself.
 CORE_MAY_IMPORT = ("handhabit.config.model",)
 MOST_LINES, MOST_CLASS_LINES = 400, 200
+# Imports go down (docs/architecture.md): the programs, the shells, the machine, the formats, the core.
+LAYERS = {
+    "handhabit.core": 0, "handhabit.config.model": 0,
+    "handhabit.config": 1, "handhabit.interchange": 1,
+    "handhabit.host": 2,
+    "handhabit.store": 3, "handhabit.notify": 3, "handhabit.desktop": 3, "handhabit.service": 3,
+    "handhabit.terminal": 3, "handhabit.sync": 4,
+    "handhabit.daemon": 5, "handhabit.cli": 6, "handhabit.__main__": 7,
+}
 
 
 def test_the_core_imports_no_shell_and_no_library_with_io() -> None:
@@ -27,6 +36,18 @@ def test_the_config_model_the_core_reads_is_as_pure() -> None:
 
 def test_no_import_cycle_between_handhabit_modules() -> None:
     assert cycle(graph(PACKAGE)) is None
+
+
+def test_imports_go_down_the_layers() -> None:
+    # Reading config.model runs config/__init__.py first, which is a docstring.
+    assert upward_imports(PACKAGE, LAYERS, exceptions=("handhabit.config",)) == []
+
+
+def test_the_layer_check_names_an_import_that_goes_up(tmp_path: Path) -> None:
+    root = _tree(tmp_path, {"core/maths.py": "", "cli.py": "from pkg.core import maths\n",
+                            "store.py": "def f():\n    from pkg import cli\n"})
+    assert upward_imports(root, {"pkg.core": 0, "pkg.store": 1, "pkg.cli": 2}) == [
+        "pkg.store (layer 1) imports pkg.cli (layer 2)"]
 
 
 def test_no_module_over_400_lines_and_no_class_over_200() -> None:

@@ -35,7 +35,10 @@ from tests.desktop import wait_for
 from tests.fake_desktop import HAVE_DBUS_DAEMON, FakeIdleMonitor, FakeLogind, PrivateBus
 from tests.test_daemon import Machine
 
-pytestmark = pytest.mark.skipif(not HAVE_DBUS_DAEMON, reason="dbus-daemon is not installed")
+pytestmark = [
+    pytest.mark.skipif(not HAVE_DBUS_DAEMON, reason="dbus-daemon is not installed"),
+    pytest.mark.desktop,
+]
 
 
 @pytest.fixture

@@ -23,7 +23,10 @@ from tests.builders import BEDTIME, BERLIN, Running, config_of, daemon_env, due_
 from tests.desktop import wait_for
 from tests.fake_desktop import DBusFault, FakeService, PrivateBus, private_bus
 
-pytestmark = pytest.mark.skipif(shutil.which("dbus-daemon") is None, reason="dbus-daemon is not installed")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("dbus-daemon") is None, reason="dbus-daemon is not installed"),
+    pytest.mark.desktop,
+]
 NOTIFICATIONS = ("/org/freedesktop/Notifications", "org.freedesktop.Notifications")
 
 

@@ -14,6 +14,8 @@ import pytest
 from handhabit.config.default import example_toml
 from tests.builders import ROOT, needs_faketime, stored
 
+pytestmark = pytest.mark.process
+
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:

@@ -14,7 +14,7 @@ import pytest
 from tests.builders import Running, daemon_env, due_soon, handhabit, write_config
 from tests.desktop import Desktop, desktop, needs_desktop, wait_for
 
-pytestmark = needs_desktop
+pytestmark = [needs_desktop, pytest.mark.desktop]
 
 
 @pytest.fixture

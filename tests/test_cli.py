@@ -12,6 +12,8 @@ import pytest
 
 from handhabit.config.default import example_toml
 
+pytestmark = pytest.mark.process
+
 ROOT = Path(__file__).parent.parent
 
 

@@ -17,6 +17,9 @@ import pytest
 
 from tests.builders import ROOT, daemon_env, handhabit, imported
 from tests.desktop import wait_for
+from tests.rig import entering_rig
+
+pytestmark = pytest.mark.process
 
 CONFIG = """
 [[habits]]
@@ -192,6 +195,7 @@ def bash(env: dict[str, str], tmp_path: Path) -> Iterator[Bash]:
                  "PATH": f"{bin_dir}{os.pathsep}{env['PATH']}", "PS1": "$ ", "TERM": "xterm-256color",
                  "INPUTRC": os.devnull}
     pane = Bash(f"handhabit-test-{uuid.uuid4().hex[:8]}")
+    entering_rig("tmux")
     subprocess.run(["tmux", "-L", pane.socket, "-f", str(conf), "new-session", "-d", "-s", "bash", "-x", "120",
                     "-y", "24", "bash", "--norc", "--noprofile"], check=True, timeout=10, env=shell_env)
     try:
@@ -202,6 +206,7 @@ def bash(env: dict[str, str], tmp_path: Path) -> Iterator[Bash]:
 
 @pytest.mark.skipif(shutil.which("tmux") is None or shutil.which("bash") is None,
                     reason="needs tmux and bash (apt-get install tmux bash; .ci/run does)")
+@pytest.mark.desktop
 def test_tab_completes_in_a_real_bash(bash: Bash) -> None:
     bash.keys('eval "$(handhabit completion bash)" && echo loaded-$((6*7))', "Enter")
     bash.shows("loaded-42")

@@ -16,6 +16,8 @@ from handhabit.daemon.running_config import CARD_MOST, card_path, publish, read
 from tests.builders import Running, daemon_env, handhabit, write_config
 from tests.desktop import wait_for
 
+pytestmark = pytest.mark.process
+
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:

@@ -59,6 +59,7 @@ def daemon_events(env: dict[str, str]) -> list[tuple[str, str]]:
         return list(db.execute("SELECT kind, detail FROM events WHERE reminder IS NULL ORDER BY rowid"))
 
 
+@pytest.mark.process
 def test_readiness_reload_and_stop_are_told_to_systemd(
     start: Callable[..., Running], listener: tuple[str, socket.socket]
 ) -> None:
@@ -79,6 +80,7 @@ def test_readiness_reload_and_stop_are_told_to_systemd(
     assert all(line[:3] in ("<3>", "<4>", "<6>", "<7>") for line in lines), lines
 
 
+@pytest.mark.process
 def test_a_broken_config_on_reload_keeps_the_old_reminders_firing(
     env: dict[str, str], start: Callable[..., Running]
 ) -> None:
@@ -101,6 +103,7 @@ def test_a_broken_config_on_reload_keeps_the_old_reminders_firing(
     assert [kind for kind, _ in daemon_events(env)] == ["reload-failed", "reloaded"]
 
 
+@pytest.mark.process
 def test_a_deleted_config_file_keeps_the_reminders_running(env: dict[str, str], start: Callable[..., Running]) -> None:
     config = Path(env["HANDHABIT_CONFIG"])
     due_soon(Path(env["HANDHABIT_DB"]))
@@ -117,6 +120,7 @@ def test_a_deleted_config_file_keeps_the_reminders_running(env: dict[str, str], 
     assert daemon_events(env) == [("reload-failed", f"{config}: the config file is gone")]
 
 
+@pytest.mark.process
 def test_a_second_daemon_exits_1_naming_the_first(env: dict[str, str], start: Callable[..., Running]) -> None:
     daemon = start()
     ready(daemon)
@@ -130,6 +134,7 @@ def test_a_second_daemon_exits_1_naming_the_first(env: dict[str, str], start: Ca
     assert handhabit(env, "status").stdout.startswith("handhabit is not running")
 
 
+@pytest.mark.process
 def test_pause_holds_reminders_and_resume_brings_them_back(env: dict[str, str], start: Callable[..., Running]) -> None:
     write_config(Path(env["HANDHABIT_CONFIG"]).parent, backend="log", message="Tick one.",
                  reminders=("work-break", "stretch"))
@@ -230,6 +235,7 @@ def test_the_heartbeat_feeds_the_watchdog(
         sock.recv(100)
 
 
+@pytest.mark.process
 def test_a_lock_that_cannot_be_made_is_one_line(env: dict[str, str], tmp_path: Path) -> None:
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("")

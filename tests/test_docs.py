@@ -19,6 +19,7 @@ What is checked:
   README.md links every page of docs/, so nothing moved out of it is lost to a reader.
 - The quick start: README.md holds the one command that installs and runs the daemon and the one that
   installs the test extras and runs the suite, and .ci/run runs that same test command.
+- Architecture: docs/architecture.md names every module of the package.
 - Exports: every ```json block in docs/export.md is a whole export that `handhabit import` accepts.
 """
 
@@ -237,3 +238,14 @@ def test_quick_start_has_the_two_commands() -> None:
     assert TEST_COMMAND in lines, "README.md: the quick start's test command is gone"
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert CI_TEST_COMMAND in {line.strip() for line in ci}, ".ci/run no longer runs the README's test command"
+
+
+def test_the_architecture_page_names_every_module() -> None:
+    """A contributor finds a behaviour by its folder and file name: each module is on the map, in its folder's
+    line."""
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    package = ROOT / "handhabit"
+    missing = [str(path.relative_to(package)) for path in sorted(package.rglob("*.py"))
+               if path.stem not in ("__init__", "__main__") and f"`{path.stem}`" not in text
+               and f"`{path.parent.name}/{path.name}`" not in text]
+    assert not missing, f"docs/architecture.md does not name {missing}"

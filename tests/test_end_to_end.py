@@ -34,6 +34,7 @@ def first_reminder_in_dunst(env: dict[str, str], log: Path) -> tuple[list[dict[s
         return shown(rig), daemon.log
 
 
+@pytest.mark.desktop
 @needs_desktop
 @pytest.mark.parametrize(
     ("backend", "progress"),
@@ -66,6 +67,7 @@ def test_reminder_reaches_dunst_then_done_shows_in_streak(
     assert (habit["week_sessions"], today["sessions"], today["credit"], today["met"]) == (1, 1, 0.5, False)
 
 
+@pytest.mark.desktop
 @needs_desktop
 def test_texts_starting_with_a_dash_reach_dunst_intact(env: dict[str, str], tmp_path: Path) -> None:
     """notify-send would read them as options without `--`, fail, and the reminder would vanish."""
@@ -75,6 +77,7 @@ def test_texts_starting_with_a_dash_reach_dunst_intact(env: dict[str, str], tmp_
     assert "failed" not in log
 
 
+@pytest.mark.process
 def test_without_any_backend_reminders_go_to_the_log_and_the_daemon_keeps_running(
     env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -100,6 +103,7 @@ def skipped_events(env: dict[str, str]) -> list[str]:
         return [row[0] for row in db.execute("SELECT detail FROM events WHERE kind = 'skipped'")]
 
 
+@pytest.mark.desktop
 @needs_desktop
 def test_a_skipped_day_keeps_the_desktop_quiet(env: dict[str, str], tmp_path: Path) -> None:
     write_config(tmp_path, reminders=("work-break", "stretch"))
@@ -117,6 +121,7 @@ def test_a_skipped_day_keeps_the_desktop_quiet(env: dict[str, str], tmp_path: Pa
     assert skipped_events(env)[0] == "excused: 0 of 2 today (excused)"
 
 
+@pytest.mark.process
 def test_snooze_from_the_command_line_brings_the_reminder_back(env: dict[str, str], tmp_path: Path) -> None:
     """`handhabit snooze` records the snooze and signals the daemon, which schedules it at once."""
     write_config(tmp_path, backend="log")

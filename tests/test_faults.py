@@ -35,6 +35,8 @@ from handhabit.store.schema import APPLICATION_ID, SCHEMA_VERSION
 from tests.builders import Running, daemon_env, due_soon, needs_root, read_only, write_config
 from tests.desktop import wait_for
 
+pytestmark = pytest.mark.process
+
 ROOT = Path(__file__).parent.parent
 BACKUP = "`handhabit export` still makes a backup"
 

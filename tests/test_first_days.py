@@ -9,7 +9,7 @@ import pytest
 
 from tests.builders import daemon_env, handhabit_at, needs_faketime
 
-pytestmark = needs_faketime
+pytestmark = [needs_faketime, pytest.mark.process]
 CONFIG = """
 [general]
 timezone = "UTC"

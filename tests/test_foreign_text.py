@@ -28,6 +28,7 @@ from handhabit.host.logs import JournalFormatter
 from handhabit.interchange.journal import encode
 from tests.builders import daemon_env, due_soon, handhabit, write_config
 from tests.desktop import wait_for
+from tests.rig import entering_rig
 from tests.test_sync import Home
 
 UTC = timezone.utc
@@ -59,6 +60,7 @@ class Terminal:
 
     def start(self, env: dict[str, str], *args: str) -> str:
         """`handhabit ARGS` in a new 250x50 pane, with exactly `env`; the pane's name."""
+        entering_rig("tmux")
         self.panes += 1
         pane = f"p{self.panes}"
         variables = [f"{key}={value}" for key, value in {**env, "TERM": "xterm-256color"}.items()]
@@ -103,6 +105,7 @@ def other_device(folder: Path, name: str, journal: str, lines: list[bytes]) -> N
 
 
 @needs_tmux
+@pytest.mark.desktop
 def test_another_devices_text_reaches_sync_log_and_status_escaped(
     tmp_path: Path, terminal: Terminal
 ) -> None:
@@ -128,6 +131,7 @@ def test_another_devices_text_reaches_sync_log_and_status_escaped(
 
 
 @needs_tmux
+@pytest.mark.desktop
 def test_the_configs_own_text_reaches_check_streak_done_and_an_error_escaped(
     tmp_path: Path, terminal: Terminal
 ) -> None:
@@ -144,6 +148,7 @@ def test_the_configs_own_text_reaches_check_streak_done_and_an_error_escaped(
 
 
 @needs_tmux
+@pytest.mark.desktop
 def test_the_daemons_log_on_a_terminal_shows_a_reminder_message_escaped(tmp_path: Path, terminal: Terminal) -> None:
     env = daemon_env(tmp_path, write_config(tmp_path, backend="log", message=f"Break {TITLE_TOML} {CLIPBOARD_TOML}."))
     due_soon(Path(env["HANDHABIT_DB"]))
@@ -158,6 +163,7 @@ def test_the_daemons_log_on_a_terminal_shows_a_reminder_message_escaped(tmp_path
                  "the daemon to stop on Ctrl-C")
 
 
+@pytest.mark.process
 def test_a_10_mb_habit_id_in_a_session_row_is_a_short_line(tmp_path: Path) -> None:
     """Rows stored before the length bounds, or by a hand edit, are read as they are: an id of 10 MB too."""
     env = daemon_env(tmp_path, write_config(tmp_path))

@@ -23,7 +23,7 @@ from tests.fake_desktop import PrivateBus
 from tests.test_backends import FakeNotificationServer
 from tests.test_buttons import reminded
 
-pytestmark = needs_desktop
+pytestmark = [needs_desktop, pytest.mark.desktop]
 IDS = range(1, 21)
 ANSWERS = ("done", "snoozed", "skipped")  # what `handhabit log` shows for each button
 

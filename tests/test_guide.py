@@ -172,6 +172,7 @@ def hh(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
                           stdin=subprocess.DEVNULL, timeout=60)
 
 
+@pytest.mark.process
 def test_without_a_terminal_each_part_is_a_line_and_the_session_is_recorded(env: dict[str, str]) -> None:
     result = hh(env, "guide")
     assert result.returncode == 0, result.stderr
@@ -189,12 +190,14 @@ def test_without_a_terminal_each_part_is_a_line_and_the_session_is_recorded(env:
     assert week["habits"][0]["week_minutes"] == 0.07
 
 
+@pytest.mark.process
 def test_no_record_leaves_the_database_alone(env: dict[str, str]) -> None:
     result = hh(env, "guide", "quick", "--no-record")
     assert result.stdout.splitlines()[-1] == "Done after 4 s; not recorded (--no-record)."
     assert not Path(env["HANDHABIT_DB"]).exists()
 
 
+@pytest.mark.process
 def test_list_shows_builtin_and_own_routines_and_a_redefined_classic(env: dict[str, str]) -> None:
     listing = hh(env, "guide", "--list").stdout.splitlines()
     assert listing[0] == "desk-break: Desk break, 2 min"
@@ -205,6 +208,7 @@ def test_list_shows_builtin_and_own_routines_and_a_redefined_classic(env: dict[s
     assert "  classic: My classic, 1 min, 1 step" in check and "  desk-break: Desk break, 2 min, 4 steps" in check
 
 
+@pytest.mark.process
 def test_an_unknown_routine_is_one_line(env: dict[str, str]) -> None:
     result = hh(env, "guide", "yoga")
     assert (result.returncode, result.stderr) == (

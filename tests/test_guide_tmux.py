@@ -17,12 +17,16 @@ from pathlib import Path
 import pytest
 
 from tests.desktop import wait_for
+from tests.rig import entering_rig
 from tests.test_guide import TEST_CONFIG
 
 ROOT = Path(__file__).parent.parent
 TITLES = ["Warm-up", "Palm circles, left hand", "Palm circles, right hand", "Squeeze"]
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (apt-get install tmux)")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (apt-get install tmux)"),
+    pytest.mark.desktop,
+]
 
 
 @dataclass
@@ -77,6 +81,7 @@ def start_guide(tmp_path: Path) -> Iterator[StartGuide]:
     def start(*args: str, width: int = 100) -> Pane:
         pane = Pane(f"handhabit-test-{uuid.uuid4().hex[:8]}", db)
         started.append(pane)
+        entering_rig("tmux")
         subprocess.run(
             ["tmux", "-L", pane.socket, "-f", str(conf), "new-session", "-d", "-s", "guide", "-x", str(width),
              "-y", "24", "env", f"PYTHONPATH={ROOT}", f"HANDHABIT_CONFIG={config}", f"HANDHABIT_DB={db}",

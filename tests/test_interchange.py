@@ -304,6 +304,7 @@ def snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     return {table: stored(path, table, order="id") for table in ("sessions", "excuses", "events")}
 
 
+@pytest.mark.process
 def test_export_then_import_into_a_fresh_database_exports_the_same_bytes(env: dict[str, str], tmp_path: Path) -> None:
     first = fill(tmp_path / "first.db", SAMPLE)
     store = Store(first)  # undo as a person does, on top of the sample's already-undone session
@@ -337,6 +338,7 @@ def week_excused(env: dict[str, str], db: Path) -> list[bool]:
     return [day["excused"] for day in json.loads(shown.stdout)["habits"][0]["days"]]
 
 
+@pytest.mark.process
 def test_a_backup_keeps_taken_back_excuses_taken_back(env: dict[str, str], tmp_path: Path) -> None:
     first = tmp_path / "first.db"
     assert hh(env, "--db", str(first), "skip", "--from", "2025-03-10", "--to", "2025-03-14", "--reason",
@@ -357,6 +359,7 @@ def test_a_backup_keeps_taken_back_excuses_taken_back(env: dict[str, str], tmp_p
     assert week_excused(env, fresh) == week_excused(env, first) == [True, True, False, True, True, False, False]
 
 
+@pytest.mark.process
 def test_a_version_1_file_is_still_read_and_its_excuses_count(env: dict[str, str], tmp_path: Path) -> None:
     version_1 = {"format": "handhabit-export", "version": 1, "sessions": [], "events": [],
                  "excuses": [{"id": "x", "habit": "*", "from_date": "2025-03-11", "to_date": "2025-03-12",
@@ -372,6 +375,7 @@ def test_a_version_1_file_is_still_read_and_its_excuses_count(env: dict[str, str
     assert document["excuses"] == [{**version_1["excuses"][0], "deleted_utc": None}]  # type: ignore[index]
 
 
+@pytest.mark.process
 def test_importing_twice_changes_nothing(env: dict[str, str], tmp_path: Path) -> None:
     file = tmp_path / "sample.json"
     file.write_text(export_json(SAMPLE), encoding="utf-8")
@@ -384,6 +388,7 @@ def test_importing_twice_changes_nothing(env: dict[str, str], tmp_path: Path) ->
     assert snapshot(db) == before
 
 
+@pytest.mark.process
 def test_importing_two_machines_exports_merges_them(env: dict[str, str], tmp_path: Path) -> None:
     shared = SAMPLE.sessions[0]
     piano = session("s-piano", "2025-03-11T18:00:00", habit="piano")
@@ -407,6 +412,7 @@ def test_importing_two_machines_exports_merges_them(env: dict[str, str], tmp_pat
     assert hh(env, "--db", str(home_db), "export").stdout == export_json(union)
 
 
+@pytest.mark.process
 def test_import_reads_stdin(env: dict[str, str], tmp_path: Path) -> None:
     result = hh(env, "--db", str(tmp_path / "hh.db"), "import", "-", stdin=export_json(SAMPLE).encode())
     assert (result.returncode, result.stderr) == (0, "")
@@ -414,6 +420,7 @@ def test_import_reads_stdin(env: dict[str, str], tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("edit", "message"), MALFORMED)
+@pytest.mark.process
 def test_a_malformed_import_is_one_line_exit_2_and_changes_nothing(
     env: dict[str, str], tmp_path: Path, edit: Callable[[dict[str, Any]], bytes], message: str
 ) -> None:
@@ -429,12 +436,14 @@ def test_a_malformed_import_is_one_line_exit_2_and_changes_nothing(
     assert snapshot(db) == before
 
 
+@pytest.mark.process
 def test_import_of_a_missing_file_is_one_line_exit_1(env: dict[str, str], tmp_path: Path) -> None:
     result = hh(env, "--db", str(tmp_path / "hh.db"), "import", str(tmp_path / "nope.json"))
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == f"handhabit: cannot read {tmp_path / 'nope.json'}: No such file or directory\n"
 
 
+@pytest.mark.process
 def test_csv_export_through_the_cli(env: dict[str, str], tmp_path: Path) -> None:
     db = fill(tmp_path / "hh.db", DST)
     result = hh(env, "--db", str(db), "export", "--format", "csv")
@@ -447,6 +456,7 @@ def test_csv_export_through_the_cli(env: dict[str, str], tmp_path: Path) -> None
     assert result.stdout.encode() == export_csv(DST.sessions).encode()
 
 
+@pytest.mark.process
 def test_export_to_a_file_replaces_it_and_a_missing_folder_is_one_line_exit_1(
     env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -58,6 +58,7 @@ def internet_sockets_while(env: dict[str, str], log: Path, done: Callable[[Runni
     return seen
 
 
+@pytest.mark.process
 def test_the_daemon_opens_no_network_socket(tmp_path: Path, listener: tuple[str, socket.socket]) -> None:
     with socket.create_server(("127.0.0.1", 0)):  # the look would see one
         assert internet_sockets(os.getpid())
@@ -68,6 +69,7 @@ def test_the_daemon_opens_no_network_socket(tmp_path: Path, listener: tuple[str,
     assert seen == set()
 
 
+@pytest.mark.desktop
 @needs_desktop
 def test_notifying_through_the_desktop_opens_no_network_socket(tmp_path: Path) -> None:
     env = daemon_env(tmp_path, write_config(tmp_path, reminders=REMINDERS))

@@ -19,6 +19,7 @@ from tests.builders import BEDTIME, BERLIN, config_of
 from tests.desktop import needs_desktop
 
 
+@pytest.mark.desktop
 @needs_desktop
 def test_a_failing_notify_send_sends_the_reminder_to_the_log(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture

@@ -13,6 +13,8 @@ import pytest
 from tests.builders import Running, daemon_env, due_soon, handhabit, needs_root, read_only, write_config
 from tests.desktop import wait_for
 
+pytestmark = pytest.mark.process
+
 STOP_IT = "(stop it with `systemctl --user stop handhabit` or `kill {pid}`)"
 
 

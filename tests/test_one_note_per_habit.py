@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+import pytest
+
 from handhabit.desktop.bus import CALL_TIMEOUT, Bus
 from handhabit.desktop.notifications import DBusNotifier
 from handhabit.notify.note import Note, NotifyError
@@ -21,7 +23,7 @@ from tests.bus_peers import NOTIFICATIONS, Monitor, peer
 from tests.desktop import Desktop, desktop, needs_desktop, wait_for
 from tests.test_buttons import events
 
-pytestmark = needs_desktop
+pytestmark = [needs_desktop, pytest.mark.desktop]
 BOTH = ("work-break", "stretch")
 
 

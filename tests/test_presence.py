@@ -118,6 +118,7 @@ def test_properties_changed_carries_values_or_only_names() -> None:
 
 # locked
 @needs_dbus
+@pytest.mark.desktop
 def test_logind_lock_of_the_users_display_session(system_bus: PrivateBus, connect: Callable[[PrivateBus, str], Bus],
                                                   watch: Callable[..., tuple[PresenceWatcher, Counter]]) -> None:
     with FakeLogind(system_bus.address, session_id="7") as logind:
@@ -138,6 +139,7 @@ def test_logind_lock_of_the_users_display_session(system_bus: PrivateBus, connec
 
 
 @needs_dbus
+@pytest.mark.desktop
 def test_logind_auto_session_where_no_display_and_only_names_change(
         system_bus: PrivateBus, connect: Callable[[PrivateBus, str], Bus],
         watch: Callable[..., tuple[PresenceWatcher, Counter]]) -> None:
@@ -153,6 +155,7 @@ def test_logind_auto_session_where_no_display_and_only_names_change(
 
 @needs_dbus
 @pytest.mark.parametrize("name", ["org.gnome.ScreenSaver", "org.freedesktop.ScreenSaver"])
+@pytest.mark.desktop
 def test_screensaver_active_changed(name: str, session_bus: PrivateBus, connect: Callable[[PrivateBus, str], Bus],
                                     watch: Callable[..., tuple[PresenceWatcher, Counter]]) -> None:
     with FakeScreenSaver(session_bus.address, name) as saver:
@@ -169,6 +172,7 @@ def test_screensaver_active_changed(name: str, session_bus: PrivateBus, connect:
 
 # idle
 @needs_dbus
+@pytest.mark.desktop
 def test_mutter_idle_watch_then_user_active_and_rearmed_after_a_restart(
         session_bus: PrivateBus, connect: Callable[[PrivateBus, str], Bus],
         watch: Callable[..., tuple[PresenceWatcher, Counter]]) -> None:
@@ -203,6 +207,7 @@ def test_mutter_idle_watch_then_user_active_and_rearmed_after_a_restart(
 
 
 @needs_dbus
+@pytest.mark.desktop
 def test_kde_idle_time_is_polled_only_while_a_reminder_waits(
         session_bus: PrivateBus, connect: Callable[[PrivateBus, str], Bus],
         watch: Callable[..., tuple[PresenceWatcher, Counter]]) -> None:
@@ -235,6 +240,7 @@ def test_kde_idle_time_is_polled_only_while_a_reminder_waits(
 
 
 @needs_dbus
+@pytest.mark.desktop
 def test_logind_idle_hint_where_nothing_else_tells_idleness(
         system_bus: PrivateBus, connect: Callable[[PrivateBus, str], Bus],
         watch: Callable[..., tuple[PresenceWatcher, Counter]]) -> None:
@@ -270,6 +276,7 @@ def test_no_buses_count_as_present_said_once(caplog: pytest.LogCaptureFixture,
 
 
 @needs_dbus
+@pytest.mark.desktop
 def test_empty_buses_count_as_present_said_once(caplog: pytest.LogCaptureFixture, system_bus: PrivateBus,
                                                 session_bus: PrivateBus, connect: Callable[[PrivateBus, str], Bus],
                                                 watch: Callable[..., tuple[PresenceWatcher, Counter]]) -> None:
@@ -285,6 +292,7 @@ def test_empty_buses_count_as_present_said_once(caplog: pytest.LogCaptureFixture
 
 # the buses come and go
 @needs_dbus
+@pytest.mark.desktop
 def test_subscriptions_work_again_after_the_bus_restarts(
         system_bus: PrivateBus, session_bus: PrivateBus, connect: Callable[[PrivateBus, str], Bus],
         watch: Callable[..., tuple[PresenceWatcher, Counter]]) -> None:
@@ -308,6 +316,7 @@ def test_subscriptions_work_again_after_the_bus_restarts(
 
 # suspend
 @needs_dbus
+@pytest.mark.desktop
 def test_watch_sleep_hears_logind_and_nobody_else(system_bus: PrivateBus,
                                                   connect: Callable[[PrivateBus, str], Bus]) -> None:
     with FakeLogind(system_bus.address) as logind:
@@ -332,6 +341,7 @@ def test_watch_sleep_hears_logind_and_nobody_else(system_bus: PrivateBus,
 
 
 @needs_dbus
+@pytest.mark.desktop
 def test_watch_sleep_without_logind(caplog: pytest.LogCaptureFixture, system_bus: PrivateBus,
                                     connect: Callable[[PrivateBus, str], Bus]) -> None:
     with caplog.at_level(logging.INFO, logger="handhabit.desktop.sleep"):

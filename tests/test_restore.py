@@ -14,6 +14,8 @@ import pytest
 from tests.builders import daemon_env, handhabit
 from tests.test_sync import Home
 
+pytestmark = pytest.mark.process
+
 CONFIG = """[general]
 timezone = "Europe/Berlin"
 

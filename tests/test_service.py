@@ -13,6 +13,8 @@ import pytest
 
 from handhabit.service.systemd import unit_text
 
+pytestmark = pytest.mark.process
+
 ROOT = Path(__file__).parent.parent
 # SYSTEMCTL_FAIL: no user manager (only `--root=/`, which reads the unit files, still answers);
 # SYSTEMCTL_FAIL_VERB: a manager that refuses that one verb; SYSTEMCTL_ENABLED, SYSTEMCTL_ACTIVE: its answers.

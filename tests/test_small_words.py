@@ -18,6 +18,8 @@ from handhabit.core.units import WEEKDAYS
 from tests.builders import Running, daemon_env, daytime_zone, handhabit, write_config
 from tests.desktop import wait_for
 
+pytestmark = pytest.mark.process
+
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:

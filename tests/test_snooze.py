@@ -289,6 +289,7 @@ def event_count(env: dict[str, str]) -> int:
 
 
 @needs_faketime
+@pytest.mark.process
 def test_snooze_after_a_fire_records_the_snooze_and_says_when_it_comes_back(env: dict[str, str]) -> None:
     seed(env, fired(utc(FIRE), "bedtime"), fired(utc(FIRE) + timedelta(seconds=30)))
     result = hh(env, "snooze", "25m")
@@ -299,6 +300,7 @@ def test_snooze_after_a_fire_records_the_snooze_and_says_when_it_comes_back(env:
 
 
 @needs_faketime
+@pytest.mark.process
 def test_status_and_log_show_the_snooze(env: dict[str, str]) -> None:
     seed(env, fired(utc(FIRE) + timedelta(seconds=30)))
     assert hh(env, "snooze", "25m").returncode == 0
@@ -308,6 +310,7 @@ def test_status_and_log_show_the_snooze(env: dict[str, str]) -> None:
 
 
 @needs_faketime
+@pytest.mark.process
 def test_snoozing_again_replaces_when_it_comes_back(env: dict[str, str]) -> None:
     seed(env, fired(utc(FIRE)))
     assert hh(env, "snooze", "1h").returncode == 0
@@ -322,6 +325,7 @@ def test_snoozing_again_replaces_when_it_comes_back(env: dict[str, str]) -> None
 
 
 @needs_faketime
+@pytest.mark.process
 def test_a_short_snooze_says_its_seconds_and_the_log_says_the_same_time(env: dict[str, str]) -> None:
     Path(env["HANDHABIT_CONFIG"]).write_text(CONFIG.format(notify='[notify]\nsnooze = "30s"\n'))
     seed(env, fired(utc(FIRE)))
@@ -335,6 +339,7 @@ def test_a_short_snooze_says_its_seconds_and_the_log_says_the_same_time(env: dic
 
 
 @needs_faketime
+@pytest.mark.process
 def test_a_short_pause_says_its_seconds_and_a_clock_time_past_today_says_tomorrow(env: dict[str, str]) -> None:
     short = hh(env, "pause", "45s", at="2025-03-10 10:32:10")  # 11:32:10 in Berlin
     assert short.stdout == "Paused: no reminders until 11:32:55, in 45 s (`handhabit resume` ends it sooner).\n"
@@ -352,6 +357,7 @@ def test_a_short_pause_says_its_seconds_and_a_clock_time_past_today_says_tomorro
     ('[notify]\nsnooze = "7m"\n', "2025-03-10T13:12:00Z"),
     ('[notify]\nsnooze = "5s"\n', "2025-03-10T13:05:05Z"),
 ])
+@pytest.mark.process
 def test_the_default_snooze_comes_from_the_config(env: dict[str, str], notify: str, until: str) -> None:
     Path(env["HANDHABIT_CONFIG"]).write_text(CONFIG.format(notify=notify))
     seed(env, fired(utc(FIRE)))
@@ -360,6 +366,7 @@ def test_the_default_snooze_comes_from_the_config(env: dict[str, str], notify: s
 
 
 @needs_faketime
+@pytest.mark.process
 def test_snooze_before_any_reminder_fired_says_so(env: dict[str, str]) -> None:
     result = hh(env, "snooze")
     assert (result.returncode, result.stdout, result.stderr) == (0, "Nothing to snooze: no reminder has fired yet.\n",
@@ -368,6 +375,7 @@ def test_snooze_before_any_reminder_fired_says_so(env: dict[str, str]) -> None:
 
 
 @needs_faketime
+@pytest.mark.process
 def test_nothing_to_snooze_from_yesterday(env: dict[str, str]) -> None:
     seed(env, fired(utc(FIRE)))
     result = hh(env, "snooze", at="2025-03-11 03:30:00")  # 04:30 in Berlin: the new day has begun
@@ -379,6 +387,7 @@ def test_nothing_to_snooze_from_yesterday(env: dict[str, str]) -> None:
 
 
 @needs_faketime
+@pytest.mark.process
 def test_nothing_to_snooze_after_a_session(env: dict[str, str]) -> None:
     seed(env, fired(utc(FIRE)))
     assert hh(env, "done", at="2025-03-10 13:10:00").returncode == 0
@@ -390,6 +399,7 @@ def test_nothing_to_snooze_after_a_session(env: dict[str, str]) -> None:
 
 
 @needs_faketime
+@pytest.mark.process
 def test_nothing_to_snooze_after_a_skip_from_the_notification(env: dict[str, str]) -> None:
     seed(env, fired(utc(FIRE)), event("skipped", utc("2025-03-10 13:01:00"), "work-break", "notification"))
     result = hh(env, "snooze")
@@ -398,6 +408,7 @@ def test_nothing_to_snooze_after_a_skip_from_the_notification(env: dict[str, str
 
 
 @needs_faketime
+@pytest.mark.process
 def test_nothing_to_snooze_when_the_reminder_left_the_config(env: dict[str, str]) -> None:
     seed(env, fired(utc(FIRE), "old-break"))
     result = hh(env, "snooze")
@@ -414,6 +425,7 @@ def test_nothing_to_snooze_when_the_reminder_left_the_config(env: dict[str, str]
     ("abc", '"abc" is not a duration (e.g. "45s", "10m", "1h30m")'),
     ("10", '"10" is not a duration (try "10m")'),
 ])
+@pytest.mark.process
 def test_a_bad_duration_is_one_line_and_records_nothing(env: dict[str, str], duration: str, line: str) -> None:
     seed(env, fired(utc(FIRE)))
     result = hh(env, "snooze", duration)
@@ -422,6 +434,7 @@ def test_a_bad_duration_is_one_line_and_records_nothing(env: dict[str, str], dur
 
 
 @needs_faketime
+@pytest.mark.process
 def test_the_bounds_themselves_are_accepted(env: dict[str, str]) -> None:
     seed(env, fired(utc(FIRE)))
     assert hh(env, "snooze", "5s").returncode == 0
@@ -452,6 +465,7 @@ def wait_for_file(path: Path, seconds: float) -> bool:
 
 
 @needs_faketime
+@pytest.mark.process
 def test_the_running_daemon_is_told_at_once(env: dict[str, str], tmp_path: Path) -> None:
     seed(env, fired(utc(FIRE)))
     heard, ready = tmp_path / "heard", tmp_path / "ready"
@@ -470,6 +484,7 @@ def test_the_running_daemon_is_told_at_once(env: dict[str, str], tmp_path: Path)
 
 
 @needs_faketime
+@pytest.mark.process
 def test_nothing_to_snooze_tells_no_daemon(env: dict[str, str], tmp_path: Path) -> None:
     heard, ready = tmp_path / "heard", tmp_path / "ready"
     daemon = subprocess.Popen([sys.executable, "-c", FAKE_DAEMON, str(heard), str(ready)], env=env)

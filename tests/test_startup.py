@@ -13,6 +13,8 @@ import pytest
 from handhabit.store.schema import SCHEMA_VERSION
 from tests.builders import daemon_env, handhabit, imported, write_config
 
+pytestmark = pytest.mark.process
+
 DAEMON_ONLY = {"apscheduler", "jeepney", "plyer"}
 
 

@@ -13,6 +13,7 @@ import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+import pytest
 from sqlite_utils import Database
 
 from handhabit.core.records import Event, Excuse, Session
@@ -20,6 +21,8 @@ from handhabit.interchange.rows import to_row
 from handhabit.store.migrations import migrations
 from handhabit.store.schema import APPLICATION_ID, SCHEMA_VERSION
 from tests.builders import ROOT, stored
+
+pytestmark = pytest.mark.process
 
 UTC = timezone.utc
 

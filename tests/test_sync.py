@@ -13,6 +13,8 @@ import pytest
 
 from tests.builders import ROOT
 
+pytestmark = pytest.mark.process
+
 CONFIG = """[general]
 timezone = "Europe/Berlin"
 

@@ -324,6 +324,7 @@ def test_a_folder_that_vanishes_between_calls_is_one_line_and_is_not_made_again(
 
 
 @needs_root
+@pytest.mark.process
 def test_a_read_only_folder_is_one_line_with_the_fix(small_disk: Path) -> None:
     folder = Folder(small_disk, ME, "laptop")
     with read_only(small_disk), pytest.raises(SyncFolderError) as failure:

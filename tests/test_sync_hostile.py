@@ -26,6 +26,8 @@ from handhabit.interchange.journal import encode
 from tests.builders import Running, needs_root
 from tests.test_sync import Home
 
+pytestmark = pytest.mark.process
+
 UTC = timezone.utc
 Homes = tuple[Home, Home, Path]
 

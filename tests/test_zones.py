@@ -200,6 +200,7 @@ def warnings(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("handhabit: warning: ")]
 
 
+@pytest.mark.process
 def test_check_reads_a_valid_iana_tz_that_tzlocal_ignored(tmp_path: Path) -> None:
     done = check(environment(tmp_path, "EST5EDT"))
     assert done.returncode == 0, done.stderr
@@ -207,6 +208,7 @@ def test_check_reads_a_valid_iana_tz_that_tzlocal_ignored(tmp_path: Path) -> Non
     assert "warning" not in done.stderr
 
 
+@pytest.mark.process
 def test_check_warns_once_about_a_garbage_tz_and_goes_on(tmp_path: Path) -> None:
     done = check(environment(tmp_path, "Garbage/Zone"))
     assert done.returncode == 0, done.stderr
@@ -215,6 +217,7 @@ def test_check_warns_once_about_a_garbage_tz_and_goes_on(tmp_path: Path) -> None
     assert "Traceback" not in done.stderr and "Time zone " in done.stdout
 
 
+@pytest.mark.process
 def test_check_with_a_configured_zone_ignores_a_garbage_tz(tmp_path: Path) -> None:
     done = check(environment(tmp_path, "Garbage/Zone", timezone="Europe/Berlin"))
     assert done.returncode == 0, done.stderr
@@ -223,6 +226,7 @@ def test_check_with_a_configured_zone_ignores_a_garbage_tz(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("timezone", ["Europe/Berlin", None])
+@pytest.mark.process
 def test_the_daemon_runs_and_stops_cleanly_under_a_garbage_tz(tmp_path: Path, timezone: str | None) -> None:
     """This TZ crashed the daemon at start, even with a configured zone: a restart loop under systemd."""
     log_path = tmp_path / "daemon.log"
