@@ -118,7 +118,7 @@ def test_e6_backfill_and_undo_through_the_cli(hh: Run, db: Path) -> None:
     assert out.startswith("Undid Finger stretches at Thu 2025-03-13 20:00")
     # Undo marks, never erases.
     assert len(stored(db, "sessions")) == 4
-    assert sum(row[-1] is not None for row in stored(db, "sessions")) == 2
+    assert sum(row[9] is not None for row in stored(db, "sessions")) == 2  # deleted_utc
 
 
 def test_done_in_the_future_changes_nothing(hh: Run, db: Path) -> None:

@@ -71,7 +71,7 @@ def sample_document() -> dict[str, Any]:
 
 def test_export_is_the_spec_shape_in_content_order() -> None:
     text = export_json(SAMPLE)
-    assert text.endswith("}\n") and text.startswith('{\n  "format": "handhabit-export",\n  "version": 2,\n')
+    assert text.endswith("}\n") and text.startswith('{\n  "format": "handhabit-export",\n  "version": 3,\n')
     assert "ünïcødé ✋" in text  # kept readable, not \u-escaped
     document = json.loads(text)
     assert list(document) == ["format", "version", "sessions", "excuses", "events"]
@@ -81,7 +81,7 @@ def test_export_is_the_spec_shape_in_content_order() -> None:
     assert document["sessions"][2] == {
         "id": "s-berlin", "habit": "hand-massage", "at_utc": "2025-03-10T19:00:00Z", "tz": "Europe/Berlin",
         "logical_date": "2025-03-10", "minutes": 5.0, "source": "cli", "note": NOTE,
-        "recorded_utc": "2025-03-10T19:00:00Z", "deleted_utc": None,
+        "recorded_utc": "2025-03-10T19:00:00Z", "deleted_utc": None, "feel": None, "discomfort": None,
     }
     assert document["sessions"][0]["deleted_utc"] == "2025-03-10T04:05:00Z"
     assert document["sessions"][3]["minutes"] is None
@@ -166,12 +166,12 @@ MALFORMED = [
                  id="wrong-format"),
     pytest.param(change("format"), f'format: missing ({REEXPORT}; it starts with "format": "handhabit-export")',
                  id="no-format"),
-    pytest.param(change("version"), 'version: missing (a handhabit export says "version": 2)', id="no-version"),
-    pytest.param(change("version", to=3),
-                 "version: 3 is from a newer handhabit (upgrade handhabit to import it; this one reads versions 1 "
-                 "to 2)", id="newer-version"),
+    pytest.param(change("version"), 'version: missing (a handhabit export says "version": 3)', id="no-version"),
+    pytest.param(change("version", to=4),
+                 "version: 4 is from a newer handhabit (upgrade handhabit to import it; this one reads versions 1 "
+                 "to 3)", id="newer-version"),
     pytest.param(change("version", to="1"), 'version: "1" is not a version number (this handhabit reads versions '
-                 '1 to 2)', id="version-as-text"),
+                 '1 to 3)', id="version-as-text"),
     pytest.param(change("version", to=0), f"version: 0 is not a version handhabit ever wrote ({REEXPORT})",
                  id="version-0"),
     pytest.param(change("sessions", to={}), "sessions: is an object, not a list (write sessions as a list, [] if "
@@ -371,8 +371,17 @@ def test_a_version_1_file_is_still_read_and_its_excuses_count(env: dict[str, str
     assert hh(env, "--db", str(db), "import", str(file)).returncode == 0
     assert week_excused(env, db) == [False, True, True, False, False, False, False]
     document = json.loads(hh(env, "--db", str(db), "export").stdout)
-    assert document["version"] == 2
+    assert document["version"] == 3
     assert document["excuses"] == [{**version_1["excuses"][0], "deleted_utc": None}]  # type: ignore[index]
+
+
+def test_a_version_2_file_is_still_read_and_its_sessions_have_no_check_in() -> None:
+    session = {"id": "s-1", "habit": "hand-massage", "at_utc": "2025-03-10T19:00:00Z", "tz": "UTC",
+               "logical_date": "2025-03-10", "minutes": 5.0, "source": "cli", "note": None,
+               "recorded_utc": "2025-03-10T19:00:00Z", "deleted_utc": None}
+    version_2 = {"format": "handhabit-export", "version": 2, "sessions": [session], "excuses": [], "events": []}
+    [read] = read_export(json.dumps(version_2).encode()).sessions
+    assert (read.id, read.feel, read.discomfort) == ("s-1", None, None)
 
 
 @pytest.mark.process

@@ -13,9 +13,10 @@ from rich.console import Console
 from rich.text import Text
 
 from handhabit.config.model import Habit, Target
+from handhabit.core.check_in import CheckIns
 from handhabit.core.habits import DayReport, HabitReport, report
 from handhabit.core.marks import day_mark, streak_json
-from handhabit.core.records import Excuse, Session
+from handhabit.core.records import FEELS, Excuse, Session
 from handhabit.terminal.streak_table import streak_table
 from tests.builders import done_on
 
@@ -99,8 +100,12 @@ def day(
     }
 
 
+NO_CHECK_INS = {habit: CheckIns(dict.fromkeys(FEELS, 0), None) for habit in ("hand-massage", "stretch", "desk")}
+
+
 def test_streak_json_has_the_exact_shape() -> None:
-    got = streak_json(THU, MON, reports()[:2])
+    check_ins = {**NO_CHECK_INS, "hand-massage": CheckIns({"better": 2, "same": 1, "worse": 0}, 3.5)}
+    got = streak_json(THU, MON, reports()[:2], check_ins)
     assert got == {
         "today": "2025-03-13",
         "week": {"start": "2025-03-10", "end": "2025-03-16"},
@@ -124,6 +129,8 @@ def test_streak_json_has_the_exact_shape() -> None:
                     day(SAT, excused=True),
                     day(SUN),
                 ],
+                "week_feel": {"better": 2, "same": 1, "worse": 0},
+                "week_discomfort": 3.5,
             },
             {
                 "id": "stretch",
@@ -144,6 +151,8 @@ def test_streak_json_has_the_exact_shape() -> None:
                     day(SAT, 0, 0.0, 0.666667, excused=True),
                     day(SUN, 0, 0.0, 0.666667),
                 ],
+                "week_feel": {"better": 0, "same": 0, "worse": 0},
+                "week_discomfort": None,
             },
         ],
     }
@@ -154,12 +163,12 @@ def test_streak_json_has_the_exact_shape() -> None:
 
 
 def test_streak_json_of_another_week_and_no_habits() -> None:
-    got = streak_json(THU, MON - LAST_WEEK, reports(week_of=MON - LAST_WEEK))
+    got = streak_json(THU, MON - LAST_WEEK, reports(week_of=MON - LAST_WEEK), NO_CHECK_INS)
     assert got["week"] == {"start": "2025-03-03", "end": "2025-03-09"}
     stretch = got["habits"][1]  # type: ignore[index]
     assert [d["credit"] for d in stretch["days"]] == [0.333333] * 2 + [0.666667] * 2 + [1.0] * 3
     assert stretch["week_sessions"] == 3
-    assert streak_json(THU, MON, []) == {
+    assert streak_json(THU, MON, [], {}) == {
         "today": "2025-03-13",
         "week": {"start": "2025-03-10", "end": "2025-03-16"},
         "habits": [],

@@ -27,6 +27,11 @@ pytestmark = pytest.mark.process
 UTC = timezone.utc
 
 
+def before_check_in(row: dict[str, object]) -> dict[str, object]:
+    """A session's row as a schema before 6 held it: no `feel`, no `discomfort`."""
+    return {key: value for key, value in row.items() if key not in ("feel", "discomfort")}
+
+
 def schema_one(path: Path) -> None:
     """As the previous release left it: its one migration applied, user_version 1, WAL, rows in the order
     they were recorded (C last, though its time is the earliest: the clock was set back)."""
@@ -36,8 +41,8 @@ def schema_one(path: Path) -> None:
     db.enable_wal()
     for note, hour in (("A", 14), ("B", 15), ("C", 13)):
         at = datetime(2025, 3, 10, hour, tzinfo=UTC)
-        db["sessions"].insert(to_row(Session(note, "hand-massage", at, "Europe/Berlin", date(2025, 3, 10),  # type: ignore[union-attr]
-                                             None, "cli", note, at)))
+        db["sessions"].insert(before_check_in(to_row(Session(  # type: ignore[union-attr]
+            note, "hand-massage", at, "Europe/Berlin", date(2025, 3, 10), None, "cli", note, at))))
     for kind, detail in (("paused", "2999-01-01T00:00:00Z"), ("resumed", None)):
         db["events"].insert(to_row(Event(kind, datetime(2025, 3, 10, 12, tzinfo=UTC), None, None, kind, detail)))  # type: ignore[union-attr]
     db.close()
@@ -85,8 +90,8 @@ def schema_three(path: Path) -> None:
     db.enable_wal()
     for day in (10, 12):
         at = datetime(2025, 3, day, 19, tzinfo=UTC)
-        db["sessions"].insert({**to_row(Session(f"s{day}", "hand-massage", at, "UTC", at.date(), None, "cli",  # type: ignore[union-attr]
-                                                None, at)), "seq": day})
+        db["sessions"].insert({**before_check_in(to_row(Session(  # type: ignore[union-attr]
+            f"s{day}", "hand-massage", at, "UTC", at.date(), None, "cli", None, at))), "seq": day})
     row = to_row(Excuse("x", "hand-massage", date(2025, 3, 11), date(2025, 3, 11), "sick"))
     del row["deleted_utc"]
     db["excuses"].insert(row)  # type: ignore[union-attr]

@@ -17,7 +17,7 @@ from handhabit.cli.output import console, say
 from handhabit.config.model import Config, Habit, Routine
 from handhabit.core import excusing, habits
 from handhabit.core.excusing import ALL_HABITS
-from handhabit.core.records import Excuse, Session
+from handhabit.core.records import DISCOMFORT_LEAST, DISCOMFORT_MOST, FEELS, Excuse, Session
 from handhabit.core.schedule import wall_instant
 from handhabit.core.timeinput import DATE_FORMS, NoTimeOfDay, parse_date, parse_instant
 from handhabit.core.units import length_words
@@ -80,23 +80,29 @@ class Minutes(click.ParamType):  # type: ignore[type-arg]
 @click.option("--at", "at_text", metavar="TIME", help="When it was done, e.g. 2025-03-11T21:00.")
 @click.option("--date", "date_text", metavar="DATE", help=f"The day it counts for: {DATE_FORMS}.")
 @click.option("--note", help="A few words to keep with the session.")
+@click.option("--feel", type=click.Choice(FEELS), help="How your hands feel after it, compared with before.")
+@click.option("--discomfort", type=click.IntRange(DISCOMFORT_LEAST, DISCOMFORT_MOST), metavar="0-10",
+              help="Stiffness, pain or tingling in your hands: 0 none, 10 the worst imaginable.")
 @click.pass_obj
 def done(app: App, habit: str | None, minutes: float | None, at_text: str | None,
-         date_text: str | None, note: str | None) -> None:
+         date_text: str | None, note: str | None, feel: str | None, discomfort: int | None) -> None:
     """Record a session of HABIT (may be left out when the config has one habit)."""
     now = utc_now()
     at, given = when_recorded(app, now, at_text, date_text)
     record(app, app.habit(habit), now, at, minutes=minutes, source="cli" if given == "now" else "backfill",
-           note=note, date_only=given == "date")
+           note=note, date_only=given == "date", check_in=(feel, discomfort))
 
 
 def record(app: App, habit: Habit, now: datetime, at: datetime, *, minutes: float | None, source: str,
-           note: str | None = None, date_only: bool = False) -> None:
-    """Stores a session and says what changed: the one way `done` and `guide` record."""
+           note: str | None = None, date_only: bool = False,
+           check_in: tuple[str | None, int | None] = (None, None)) -> None:
+    """Stores a session and says what changed: the one way `done` and `guide` record. `check_in`: how the
+    hands feel after it and the discomfort at its time, when given."""
     day = app.today(at)
+    feel, discomfort = check_in
     app.store.add_session(Session(
         id=str(uuid.uuid4()), habit=habit.id, at_utc=at, tz=app.zone.key, logical_date=day, minutes=minutes,
-        source=source, note=note, recorded_utc=now,
+        source=source, note=note, recorded_utc=now, feel=feel, discomfort=discomfort,
     ))
     what = with_length(visible(habit.name), minutes)
     if date_only:

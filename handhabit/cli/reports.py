@@ -14,7 +14,7 @@ from handhabit.cli.output import console, say
 from handhabit.cli.recording import because, span_words
 from handhabit.core import habits
 from handhabit.core.excusing import ALL_HABITS
-from handhabit.core.records import Event, parse_utc
+from handhabit.core.records import Event, Session, parse_utc
 from handhabit.core.schedule import wall_instant
 from handhabit.core.time_words import end_time
 from handhabit.core.timeinput import DATE_FORMS, parse_date
@@ -48,7 +48,11 @@ def streak(app: App, habit: str | None, week_text: str | None, weeks: int | None
     history, excuses = {h.id: app.reader.day_totals(h.id) for h in chosen}, app.reader.excuses()
     reports = [app.report(h, today, week_of, history[h.id], excuses) for h in chosen]
     if as_json:
-        say(json.dumps(marks.streak_json(today, start, reports), indent=2))
+        from handhabit.core.check_in import check_ins
+
+        end = start + timedelta(days=6)
+        week = {h.id: check_ins(app.reader.check_ins(h.id, start, end)) for h in chosen}
+        say(json.dumps(marks.streak_json(today, start, reports, week), indent=2))
         return
     screen = console()
     if not weeks:
@@ -81,8 +85,7 @@ def log_(app: App, days: int) -> None:
     # Every id, kind and detail as shown (`visible`): another device, an import or a hand edit wrote them.
     rows = [(e.at_utc, visible(e.reminder or ""), visible(e.kind), event_detail(e, app.zone))
             for e in app.reader.events(since)]
-    rows += [(s.at_utc, visible(s.habit), "done",
-              f"{s.source}" + (f", {length_words(s.minutes * 60)}" if s.minutes else ""))
+    rows += [(s.at_utc, visible(s.habit), "done", session_detail(s))
              for s in app.reader.sessions(since=first_day) if s.at_utc >= since]
     rows += [(wall_instant(max(e.from_date, first_day), day_start, app.zone),
               "all habits" if e.habit == ALL_HABITS else visible(e.habit),
@@ -94,6 +97,18 @@ def log_(app: App, days: int) -> None:
     width = max(len(who) for _, who, _, _ in rows)
     for at, who, kind, detail in sorted(rows, key=lambda row: row[0]):
         say(f"{local(at, app.zone)}  {who:<{width}}  {kind:<13} {detail}".rstrip())
+
+
+def session_detail(session: Session) -> str:
+    """"cli, 5 min, felt better, discomfort 3": how and how long, and the check-in when it was given."""
+    parts = [session.source]
+    if session.minutes:
+        parts.append(length_words(session.minutes * 60))
+    if session.feel is not None:
+        parts.append(f"felt {session.feel}")
+    if session.discomfort is not None:
+        parts.append(f"discomfort {session.discomfort}")
+    return ", ".join(parts)
 
 
 def event_detail(event: Event, zone: ZoneInfo) -> str:

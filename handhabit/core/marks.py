@@ -5,8 +5,9 @@ marks) can never disagree."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from handhabit.core.check_in import CheckIns
 from handhabit.core.habits import DayReport, HabitReport
 
 # The en dash is escaped so nobody "fixes" it into a hyphen.
@@ -46,12 +47,14 @@ def _habit_json(r: HabitReport) -> dict[str, object]:
     }
 
 
-def streak_json(today: dt.date, week_start: dt.date, reports: Sequence[HabitReport]) -> dict[str, object]:
-    """The `handhabit streak --json` object; scripts depend on its exact shape."""
+def streak_json(today: dt.date, week_start: dt.date, reports: Sequence[HabitReport],
+                check_ins: Mapping[str, CheckIns]) -> dict[str, object]:
+    """The `handhabit streak --json` object; scripts depend on its exact shape. `check_ins`: the week's,
+    per habit id."""
     return {
         "today": today.isoformat(),
         "week": {"start": week_start.isoformat(), "end": (week_start + dt.timedelta(days=6)).isoformat()},
-        "habits": [_habit_json(r) for r in reports],
+        "habits": [{**_habit_json(r), **check_ins[r.habit.id].as_json()} for r in reports],
     }
 
 

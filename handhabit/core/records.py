@@ -50,6 +50,9 @@ class Session:
     note: str | None
     recorded_utc: datetime
     deleted_utc: datetime | None = None
+    # The check-in (habits.md): how the hands feel after the session, and the discomfort 0-10 at its time.
+    feel: str | None = None
+    discomfort: int | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,21 @@ def _text(name: str, value: str | None) -> list[Flaw]:
 
 
 MINUTES_RANGE = f"use a number above 0 and at most {MAX_MINUTES}"
+FEELS = ("better", "same", "worse")
+# The numeric rating scale of pain research: 0 none, 10 the worst imaginable.
+DISCOMFORT_LEAST, DISCOMFORT_MOST = 0, 10
+
+
+def check_in_flaws(feel: str | None, discomfort: int | None) -> list[Flaw]:
+    """The two optional answers of a session; neither is ever required."""
+    flaws = []
+    if feel is not None and feel not in FEELS:
+        flaws.append(Flaw("feel", f"{feel[:40]!r} is not how hands feel", f"use one of {', '.join(FEELS)}, or null"))
+    if discomfort is not None and (isinstance(discomfort, bool) or not isinstance(discomfort, int)
+                                   or not DISCOMFORT_LEAST <= discomfort <= DISCOMFORT_MOST):
+        flaws.append(Flaw("discomfort", f"{discomfort!r} is not a rating",
+                          f"use a whole number from {DISCOMFORT_LEAST} (none) to {DISCOMFORT_MOST}, or null"))
+    return flaws
 
 
 def minutes_flaw(minutes: float) -> str | None:
@@ -203,6 +221,7 @@ def session_flaws(session: Session, now: datetime | None = None) -> list[Flaw]:
         flaws.append(Flaw("tz", f'"{session.tz}" is not a time zone', 'use an IANA name such as "Europe/Berlin"'))
     if session.minutes is not None and (problem := minutes_flaw(session.minutes)):
         flaws.append(Flaw("minutes", problem, f"{MINUTES_RANGE}, or null"))
+    flaws += check_in_flaws(session.feel, session.discomfort)
     if session.source not in SOURCES:
         flaws.append(Flaw("source", f'"{session.source}" is not a source', f"use one of {', '.join(SOURCES)}"))
     if not flaws and abs(session.logical_date - session.at_utc.date()) > timedelta(days=2):

@@ -20,7 +20,8 @@ from handhabit.interchange.rows import Row, Rows, as_text
 
 FORMAT = "handhabit-export"
 # 2: excuses carry `deleted_utc` (`unskip`). Version 1 files are still read: their excuses all count.
-VERSION = 2
+# 3: sessions carry the check-in, `feel` and `discomfort`. Older files are read: their sessions have none.
+VERSION = 3
 READS = f"versions 1 to {VERSION}"
 CSV_COLUMNS = ("id", "habit", "logical_date", "at_local", "at_utc", "tz", "minutes", "source", "note",
                "recorded_utc")

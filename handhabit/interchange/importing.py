@@ -113,6 +113,12 @@ def _minutes(value: object, example: str) -> float:
         return math.inf
 
 
+def _whole_number(value: object, example: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Bad(f"is {_kind(value)}, not a whole number", f"write it as a whole number, e.g. {example}, or null")
+    return value
+
+
 @dataclass(frozen=True)
 class _Field:
     name: str
@@ -128,6 +134,7 @@ _SESSION = (
     _Field("minutes", _minutes, "5.0", required=False), _Field("source", _name, '"cli"'),
     _Field("note", _text, '"after lunch"', required=False), _Field("recorded_utc", _instant, '"2025-03-10T19:00:02Z"'),
     _Field("deleted_utc", _instant, '"2025-03-10T19:05:00Z"', required=False),
+    _Field("feel", _text, '"better"', required=False), _Field("discomfort", _whole_number, "3", required=False),
 )
 _EXCUSE = (
     _ID, _Field("habit", _name, '"*" or "hand-massage"'), _Field("from_date", _date, '"2025-03-10"'),

@@ -26,6 +26,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 S = TypeVar("S", bound="StoreBase")
 EXCUSES_MARKED = 4  # the schema whose excuses have `deleted_utc` (m004): older ones were never taken back
+CHECK_IN = 6  # the schema whose sessions have `feel` and `discomfort` (m006)
 # A row no command can read is put out of the way as undo and unskip do it, marked deleted, in the tables
 # that have the mark: table -> (the first schema with it, how the fix is said). Other rows are removed.
 _MARKS = {"sessions": (1, "mark it undone"), "excuses": (EXCUSES_MARKED, "mark it taken back")}

@@ -31,7 +31,7 @@ from handhabit.core.records import (
     utc_text,
 )
 from handhabit.interchange.rows import Rows, to_row
-from handhabit.store.base import EXCUSES_MARKED, guarded, insert_sql
+from handhabit.store.base import CHECK_IN, EXCUSES_MARKED, guarded, insert_sql
 from handhabit.store.restoring import Restoring
 from handhabit.store.sync_side import SyncSide
 
@@ -81,6 +81,18 @@ class Store(Restoring, SyncSide):
                 day = self._day_of(habit, text)
             totals.append(DayTotal(habit, day, count, minutes, count - rated))
         return totals
+
+    @guarded
+    def check_ins(self, habit: str, first: date, last: date) -> list[tuple[object, object]]:
+        """The (feel, discomfort) answers of a habit's live sessions from `first` to `last`, as stored:
+        a week's summary reads them without reading each session as a record. A database from before the
+        check-in (schema 6) has none."""
+        if self._schema < CHECK_IN:
+            return []
+        return [(feel, discomfort) for feel, discomfort in self.conn.execute(
+            "SELECT feel, discomfort FROM sessions WHERE deleted_utc IS NULL AND habit = ? AND logical_date >= ?"
+            " AND logical_date <= ? AND (feel IS NOT NULL OR discomfort IS NOT NULL)",
+            [habit, first.isoformat(), last.isoformat()])]
 
     def _day_of(self, habit: str, text: str) -> date:
         """The sessions behind a day total read as records: the first one no command can use is named."""

@@ -76,5 +76,13 @@ def m005_sync(db: Database) -> None:
     )
 
 
+@migrations()
+def m006_check_in(db: Database) -> None:
+    """The check-in: how the hands feel after a session (`feel`) and the discomfort 0-10 at its time.
+    Both optional, so every older session stays as it was."""
+    db["sessions"].add_column("feel", str)  # type: ignore[union-attr]
+    db["sessions"].add_column("discomfort", int)  # type: ignore[union-attr]
+
+
 def apply(conn: sqlite3.Connection) -> None:
     migrations.apply(Database(conn, execute_plugins=False))

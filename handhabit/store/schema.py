@@ -15,7 +15,7 @@ from pathlib import Path
 from handhabit.store.errors import NotHandhabit, not_sqlite
 
 APPLICATION_ID = 0x68686162  # "hhab"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 TABLES = frozenset({"sessions", "excuses", "events"})
 @dataclass(frozen=True)
 class Identity:
